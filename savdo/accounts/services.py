@@ -1,0 +1,144 @@
+"""Account writes: registration (user + their store), sign-in, token rotation, sign-out."""
+
+from datetime import UTC, datetime
+
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from savdo.accounts.models import RevokedAccessToken, User
+from savdo.core.phones import normalize_phone, region_of_phone
+from savdo.tenancy.models import Membership, Role, Tenant
+
+
+def token_pair(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)  # also records the OutstandingToken
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+@transaction.atomic
+def user_register(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    store_name: str = "",
+) -> tuple[User, Tenant]:
+    """Create a user and their store: a new tenant in which they are the owner.
+
+    The tenant's phone region is the region of the phone given (Uzbekistan without one).
+    Raises ValidationError (field -> messages) for a taken username or email, a weak password
+    or an invalid phone; nothing is written then.
+    """
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        errors.setdefault("username", []).append(_("A user with that username already exists."))
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors.setdefault("email", []).append(_("A user with this email already exists."))
+    e164 = ""
+    if phone:
+        try:
+            e164 = normalize_phone(phone, strict_e164=True)
+        except ValidationError as exc:
+            errors.setdefault("phone", []).extend(exc.messages)
+    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        errors.setdefault("password", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                phone=e164,
+            )
+    except IntegrityError as exc:  # a concurrent registration took the name or email
+        raise ValidationError({"username": [_("A user with that username already exists.")]}) from exc
+    tenant = Tenant.objects.create(
+        name=store_name or _("%(name)s's store") % {"name": user.name},
+        phone_region=region_of_phone(e164) if e164 else "UZ",
+    )
+    Membership.objects.create(user=user, tenant=tenant, role=Role.OWNER)
+    return user, tenant
+
+
+def user_authenticate(*, request, username: str, password: str) -> User:
+    """Check credentials through Django's backends (django-axes counts failures per username).
+
+    Raises AuthenticationFailed (401) for wrong credentials; axes raises its lock-out exception,
+    rendered as 429, once a username has failed too often.
+    """
+    user = authenticate(request=request, username=username, password=password)
+    if user is None:
+        raise AuthenticationFailed(_("Invalid username or password."))
+    return user
+
+
+def user_by_email_for_login(email: str) -> str:
+    """The username behind an email (document 003 signs in by email); '' when nobody has it."""
+    user = User.objects.filter(email__iexact=email.strip()).only("username").first()
+    return user.username if user else ""
+
+
+def refresh_rotate(*, refresh: str) -> dict[str, str]:
+    """Exchange a refresh token for a new pair; the old one is refused from then on.
+
+    The blacklist insert decides: of several concurrent uses of one refresh token, only the one
+    whose insert wins the unique constraint gets a new pair.
+    """
+    try:
+        token = RefreshToken(refresh)  # signature, expiry and blacklist check
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from exc
+    user = User.objects.filter(**{api_settings.USER_ID_FIELD: token[api_settings.USER_ID_CLAIM]}).first()
+    if user is None or not user.is_active:
+        raise InvalidToken(_("User is inactive or no longer exists."))
+    _blacklist(token, user)
+    return token_pair(user)
+
+
+def _blacklist(token: RefreshToken, user: User) -> None:
+    jti = token[api_settings.JTI_CLAIM]
+    expires_at = datetime.fromtimestamp(token["exp"], tz=UTC)
+    try:
+        with transaction.atomic():
+            outstanding, _created = OutstandingToken.objects.get_or_create(
+                jti=jti, defaults={"user": user, "token": str(token), "expires_at": expires_at}
+            )
+            BlacklistedToken.objects.create(token=outstanding)
+    except IntegrityError as exc:
+        raise InvalidToken(_("Token is blacklisted")) from exc
+
+
+def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) -> None:
+    """Sign out: the given refresh token and the access token of this request are refused afterwards."""
+    if refresh:
+        try:
+            token = RefreshToken(refresh)
+        except TokenError as exc:
+            raise InvalidToken(str(exc)) from exc
+        if str(token[api_settings.USER_ID_CLAIM]) != str(user.pk):
+            raise InvalidToken(_("Token belongs to another user."))
+        _blacklist(token, user)
+    if access is not None:
+        RevokedAccessToken.objects.get_or_create(
+            jti=access[api_settings.JTI_CLAIM],
+            defaults={"expires_at": datetime.fromtimestamp(access["exp"], tz=UTC)},
+        )

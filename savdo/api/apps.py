@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The API surfaces: they own no models; registered so their checks and templates load."""
+
+    name = "savdo.api"
+    label = "savdo_api"

@@ -1,0 +1,59 @@
+"""The retail surface's conventions (documents 000 and 001).
+
+- errors: DRF's `{"field": ["message"]}` for validation, `{"status": "error", "message"}` otherwise;
+- commands answer `{"status": "success", "message"?, "data"}` (001 §1, §3; 000 search_by_phone);
+- lists: `?page=&page_size=` with `{count, next, previous, results}`;
+- routes answer with and without the trailing slash.
+"""
+
+from django.conf import settings
+from rest_framework import viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from savdo.api.base import TenantScopedMixin
+from savdo.api.errors import drf_style_body, make_exception_handler
+
+exception_handler = make_exception_handler(drf_style_body)
+
+DEFAULT_PAGE_SIZE = 20
+
+
+class RetailPagination(PageNumberPagination):
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = settings.MAX_PAGE_SIZE
+
+
+class RetailErrorsMixin:
+    def get_exception_handler(self):
+        return exception_handler
+
+
+class RetailViewMixin(RetailErrorsMixin, TenantScopedMixin):
+    pagination_class = RetailPagination
+
+
+class RetailModelViewSet(RetailViewMixin, viewsets.ModelViewSet):
+    """CRUD on a tenant-owned model; subclasses set queryset, serializer, filters and roles."""
+
+    def perform_create(self, serializer):
+        serializer.save(tenant=self.request.tenant)
+
+
+class RetailViewSet(RetailViewMixin, viewsets.GenericViewSet):
+    """Command-style endpoints (actions) on the retail surface."""
+
+
+def success(data=None, *, message: str | None = None, status: int = 200) -> Response:
+    body: dict = {"status": "success"}
+    if message is not None:
+        body["message"] = message
+    if data is not None:
+        body["data"] = data
+    return Response(body, status=status)
+
+
+def retail_router() -> SimpleRouter:
+    return SimpleRouter(trailing_slash="/?")
