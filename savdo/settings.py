@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "savdo.sales",
     "savdo.analytics",
     "savdo.tasks",
+    "savdo.demo",
     "savdo.api",
 ]
 
@@ -105,6 +106,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+if env_bool("SAVDO_SQL_STATS", False):
+    # Benchmarks read each response's SQL query count and time from a header.
+    MIDDLEWARE.insert(0, "savdo.api.sqlstats.SqlStatsMiddleware")
 
 ROOT_URLCONF = "savdo.urls"
 WSGI_APPLICATION = "savdo.wsgi.application"
@@ -158,7 +163,8 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
-            "KEY_PREFIX": "savdo",
+            # Parallel test workers share one Redis database: each keeps its own keys.
+            "KEY_PREFIX": "savdo" + os.environ.get("PYTEST_XDIST_WORKER", ""),
         }
     }
 else:
@@ -187,9 +193,15 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
 
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=int(os.environ.get("SAVDO_ACCESS_TOKEN_MINUTES", "15"))),
+    # Access tokens live at most 15 minutes in production; benchmarks may set more in development.
+    "ACCESS_TOKEN_LIFETIME": timedelta(
+        minutes=min(int(os.environ.get("SAVDO_ACCESS_TOKEN_MINUTES", "15")), 15)
+        if PRODUCTION and not env_bool("SAVDO_BENCHMARK", False)
+        else int(os.environ.get("SAVDO_ACCESS_TOKEN_MINUTES", "15"))
+    ),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=int(os.environ.get("SAVDO_REFRESH_TOKEN_DAYS", "7"))),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
@@ -207,8 +219,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["savdo.accounts.authentication.SavdoJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["savdo.api.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["savdo.api.parsers.SafeJSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -224,7 +236,10 @@ REST_FRAMEWORK = {
         "user": os.environ.get("SAVDO_THROTTLE_USER", "6000/min"),
         "auth": os.environ.get("SAVDO_THROTTLE_AUTH", "60/min"),
     },
-    "EXCEPTION_HANDLER": "savdo.api.retail.conventions.exception_handler",
+    "EXCEPTION_HANDLER": "savdo.api.errors.exception_handler",
+    # Proxies in front of Savdo that set X-Forwarded-For; 0 = clients connect directly, so a
+    # client-sent X-Forwarded-For cannot dodge the per-address throttles.
+    "NUM_PROXIES": int(os.environ.get("SAVDO_NUM_PROXIES", "0")),
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -236,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "CRM v1 (003) and telecom (004) API documents.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "GET_MOCK_REQUEST": "savdo.api.schema.mock_request",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,20 +1,18 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from savdo.api.errors import error_body_for_path
+from savdo.api.errors import error_response_for_path
 from savdo.api.health import healthz, readyz
 
 
 def api_not_found(request, exception=None):
-    return JsonResponse(error_body_for_path(request.path, 404, "NOT_FOUND", _("Not found.")), status=404)
+    return error_response_for_path(request.path, 404, "NOT_FOUND", _("Not found."))
 
 
 def server_error(request):
-    message = _("Internal server error.")
-    return JsonResponse(error_body_for_path(request.path, 500, "INTERNAL_ERROR", message), status=500)
+    return error_response_for_path(request.path, 500, "INTERNAL_ERROR", _("Internal server error."))
 
 
 urlpatterns = [

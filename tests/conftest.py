@@ -86,3 +86,14 @@ def anon():
 @pytest.fixture
 def user():
     return UserFactory()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request's Accept-Language must not leak into the next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -2,10 +2,13 @@
 
 from datetime import UTC, datetime
 
+from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -70,6 +73,8 @@ def user_register(
                 phone=e164,
             )
     except IntegrityError as exc:  # a concurrent registration took the name or email
+        if email and User.objects.filter(email__iexact=email).exists():
+            raise ValidationError({"email": [_("A user with this email already exists.")]}) from exc
         raise ValidationError({"username": [_("A user with that username already exists.")]}) from exc
     tenant = Tenant.objects.create(
         name=store_name or _("%(name)s's store") % {"name": user.name},
@@ -80,15 +85,32 @@ def user_register(
 
 
 def user_authenticate(*, request, username: str, password: str) -> User:
-    """Check credentials through Django's backends (django-axes counts failures per username).
+    """Check credentials through Django's backends (django-axes counts failures per username,
+    whatever the client address).
 
-    Raises AuthenticationFailed (401) for wrong credentials; axes raises its lock-out exception,
-    rendered as 429, once a username has failed too often.
+    `request` is the Django HttpRequest (axes reads and marks it). Raises AuthenticationFailed (401)
+    for wrong credentials or an inactive user, and AxesBackendPermissionDenied (rendered as 429)
+    once the username has failed AXES_FAILURE_LIMIT times within the cool-off. A success clears
+    the username's failures.
     """
     user = authenticate(request=request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        # axes' middleware would swap the response for its own HTML page; the lock-out is raised
+        # here instead, so each surface renders it as a 429 in its own error shape.
+        request.axes_locked_out = False
+        raise AxesBackendPermissionDenied("Too many failed login attempts.")
     if user is None:
         raise AuthenticationFailed(_("Invalid username or password."))
+    # Tokens are the sign-in here (no session `login()`): tell Django's auth listeners, so that axes
+    # clears the username's failure count and `last_login` is kept.
+    user_logged_in.send(sender=type(user), request=request, user=user)
     return user
+
+
+def password_check_dummy(password: str) -> None:
+    """Spend the time of one password check, so that an unknown login answers as slowly as a
+    wrong password (nobody learns from the timing which accounts exist)."""
+    User().set_password(password)
 
 
 def user_by_email_for_login(email: str) -> str:
@@ -97,6 +119,7 @@ def user_by_email_for_login(email: str) -> str:
     return user.username if user else ""
 
 
+@transaction.atomic
 def refresh_rotate(*, refresh: str) -> dict[str, str]:
     """Exchange a refresh token for a new pair; the old one is refused from then on.
 
@@ -127,8 +150,13 @@ def _blacklist(token: RefreshToken, user: User) -> None:
         raise InvalidToken(_("Token is blacklisted")) from exc
 
 
+@transaction.atomic
 def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) -> None:
-    """Sign out: the given refresh token and the access token of this request are refused afterwards."""
+    """Sign out: the given refresh token and the access token of this request are refused afterwards.
+
+    A refresh token that is invalid, already used or another user's is refused (InvalidToken) and
+    nothing is written. Revocations past their token's expiry are dropped on the way.
+    """
     if refresh:
         try:
             token = RefreshToken(refresh)
@@ -138,6 +166,7 @@ def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) 
             raise InvalidToken(_("Token belongs to another user."))
         _blacklist(token, user)
     if access is not None:
+        RevokedAccessToken.objects.filter(expires_at__lt=timezone.now()).delete()
         RevokedAccessToken.objects.get_or_create(
             jti=access[api_settings.JTI_CLAIM],
             defaults={"expires_at": datetime.fromtimestamp(access["exp"], tz=UTC)},

@@ -1,10 +1,13 @@
 """What every surface's views share: the request's tenant, its time zone, role permissions."""
 
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.routers import SimpleRouter
+from rest_framework.throttling import ScopedRateThrottle
 
+from savdo.accounts.authentication import SavdoJWTAuthentication
 from savdo.tenancy.permissions import HasTenantRole
 from savdo.tenancy.resolution import TENANT_HEADER, resolve_membership
 
@@ -26,7 +29,10 @@ class TenantScopedMixin:
             request.membership = membership
             request.tenant = membership.tenant
             request._request.tenant = membership.tenant
-            timezone.activate(ZoneInfo(membership.tenant.time_zone))
+            try:
+                timezone.activate(ZoneInfo(membership.tenant.time_zone))
+            except (ZoneInfoNotFoundError, ValueError):  # a mistyped zone falls back to TIME_ZONE
+                timezone.deactivate()
         super().check_permissions(request)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -35,10 +41,42 @@ class TenantScopedMixin:
         return response
 
     def get_queryset(self):
-        return super().get_queryset().for_tenant(self.request.tenant)
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no tenant
+            return queryset.none()
+        return queryset.for_tenant(self.request.tenant)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         context["tenant"] = getattr(self.request, "tenant", None)
         context["membership"] = getattr(self.request, "membership", None)
         return context
+
+
+class SignInViewMixin:
+    """Sign-in and token endpoints (every surface's login/refresh): open to anyone, throttled per
+    client address by the "auth" rate.
+
+    No authentication runs on them, so a stale token left in a client's header cannot block its
+    login; the `WWW-Authenticate` header is still offered, which makes wrong credentials a 401
+    (DRF turns an AuthenticationFailed into 403 on views without an authentication header).
+    """
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    def get_authenticate_header(self, request) -> str:
+        return SavdoJWTAuthentication().authenticate_header(request)
+
+
+class OptionalSlashRouter(SimpleRouter):
+    """A router whose routes answer with and without the trailing slash (no redirects).
+
+    `SimpleRouter(trailing_slash="/?")` does not do it: DRF turns any truthy value into "/".
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trailing_slash = "/?"

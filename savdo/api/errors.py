@@ -11,16 +11,20 @@ its document's shape:
 """
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from axes.exceptions import AxesBackendPermissionDenied
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -45,18 +49,19 @@ CODES = {
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "Conflict."
+    default_detail = gettext_lazy("Conflict.")
     default_code = "conflict"
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body is too large."
+    default_detail = gettext_lazy("Request body is too large.")
     default_code = "payload_too_large"
 
 
 class LockedOut(exceptions.APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_detail = gettext_lazy("Too many failed login attempts. Try again later.")
     default_code = "locked_out"
 
 
@@ -80,6 +85,30 @@ def _first_message(detail: Any) -> str:
     return str(detail)
 
 
+def _cool_off_seconds() -> float | None:
+    """How long a locked-out username waits (axes takes a timedelta or a number of hours)."""
+    cool_off = getattr(settings, "AXES_COOLOFF_TIME", None)
+    if isinstance(cool_off, timedelta):
+        return cool_off.total_seconds()
+    if isinstance(cool_off, int | float):
+        return cool_off * 3600
+    return None
+
+
+# DRF sentences it does not mark for translation, keyed by their text.
+UNTRANSLATED = {"No data provided": gettext_lazy("No data provided")}
+
+
+def _translate_untranslated(detail: Any) -> Any:
+    if isinstance(detail, dict):
+        return {key: _translate_untranslated(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_translate_untranslated(value) for value in detail]
+    if isinstance(detail, exceptions.ErrorDetail) and str(detail) in UNTRANSLATED:
+        return exceptions.ErrorDetail(str(UNTRANSLATED[str(detail)]), code=detail.code)
+    return detail
+
+
 def normalize_exception(exc: Exception) -> ApiError | None:
     """Turn a known exception into an ApiError; None means "unknown: let it be a 500"."""
     if isinstance(exc, DjangoValidationError):
@@ -88,11 +117,12 @@ def normalize_exception(exc: Exception) -> ApiError | None:
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, AxesBackendPermissionDenied):
-        exc = LockedOut(_("Too many failed login attempts. Try again later."))
+        exc = LockedOut()
+        exc.wait = _cool_off_seconds()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge(_("Request body is too large."))
+        exc = PayloadTooLarge()
 
     if not isinstance(exc, exceptions.APIException):
         return None
@@ -106,11 +136,23 @@ def normalize_exception(exc: Exception) -> ApiError | None:
     status_code = exc.status_code
     if isinstance(exc, exceptions.ValidationError):
         detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        detail = _translate_untranslated(detail)
         return ApiError(status_code, CODES[400], _first_message(detail), detail, headers, is_validation=True)
     if isinstance(exc, exceptions.ParseError):
-        return ApiError(400, "PARSE_ERROR", _("Malformed request body: %(detail)s") % {"detail": exc.detail})
+        # 003 lists VALIDATION_ERROR as the code of every 400.
+        return ApiError(400, CODES[400], _("Malformed request body: %(detail)s") % {"detail": exc.detail})
     if isinstance(exc, exceptions.Throttled):
-        return ApiError(429, CODES[429], str(exc.detail), None, headers)
+        # DRF formats the wait into its msgid before the lookup, so its sentence never translates.
+        if exc.wait is not None:
+            wait = max(1, math.ceil(exc.wait))
+            message = ngettext(
+                "Too many requests. Try again in %(wait)d second.",
+                "Too many requests. Try again in %(wait)d seconds.",
+                wait,
+            ) % {"wait": wait}
+        else:
+            message = _("Too many requests. Try again later.")
+        return ApiError(429, CODES[429], message, None, headers)
     detail = exc.detail
     if isinstance(detail, dict):
         # simplejwt's InvalidToken carries {"detail", "code", "messages"}: keep the sentence.
@@ -167,6 +209,20 @@ def style_for_path(path: str) -> Callable[[ApiError], dict]:
     return drf_style_body
 
 
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """A DRF EXCEPTION_HANDLER choosing the error shape from the request path, for views that do
+    not name their surface's handler (third-party views, a view that forgot its mixin)."""
+    request = context.get("request")
+    return make_exception_handler(style_for_path(getattr(request, "path", "") or ""))(exc, context)
+
+
 def error_body_for_path(path: str, status_code: int, code: str, message: str) -> dict:
     """The body of an error raised outside a view (unknown route, oversized body, server error)."""
     return style_for_path(path)(ApiError(status_code, code, message))
+
+
+def error_response_for_path(path: str, status_code: int, code: str, message: str) -> JsonResponse:
+    """A JSON error answered outside DRF (unknown route, oversized body, server error), non-ASCII
+    text kept readable."""
+    body = error_body_for_path(path, status_code, code, message)
+    return JsonResponse(body, status=status_code, json_dumps_params={"ensure_ascii": False})

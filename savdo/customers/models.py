@@ -324,7 +324,7 @@ class Customer(TenantOwned, TimeStamped):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "-created_at"], name="customer_tenant_created_idx"),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="customer_tenant_created_idx"),
             models.Index(fields=["tenant", "status"], name="customer_tenant_status_idx"),
             models.Index(fields=["tenant", "customer_type"], name="customer_tenant_type_idx"),
             models.Index(fields=["tenant", "discount_percent"], name="customer_tenant_discount_idx"),

@@ -4,26 +4,29 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from savdo.accounts import services
+from savdo.api.base import SignInViewMixin
 from savdo.api.crm_v1.conventions import CrmErrorsMixin, ok
 from savdo.tenancy.models import Membership
 from savdo.tenancy.resolution import TENANT_HEADER
 
+# 003 shows this sentence in English and front ends compare it: it is not translated.
+LOGGED_OUT = "Successfully logged out"
 
-class LoginSerializer(serializers.Serializer):
+
+class CrmLoginSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True)
 
 
-class RefreshSerializer(serializers.Serializer):
+class CrmRefreshSerializer(serializers.Serializer):
     refreshToken = serializers.CharField(max_length=4096)
 
 
-class LogoutSerializer(serializers.Serializer):
+class CrmLogoutSerializer(serializers.Serializer):
     refreshToken = serializers.CharField(max_length=4096, required=False)
 
 
@@ -35,23 +38,26 @@ class CrmUserSerializer(serializers.Serializer):
 
 
 def crm_user(user, tenant_key: str | None) -> dict:
-    memberships = Membership.objects.filter(user=user, is_active=True).select_related("tenant")
-    membership = (
-        memberships.filter(tenant__key=tenant_key).first() if tenant_key else memberships.order_by("created_at").first()
+    """003's user: `role` is the role in the tenant the request names (else the oldest store), or
+    003's default "user" for someone without a store."""
+    memberships = (
+        Membership.objects.filter(user=user, is_active=True, tenant__is_active=True)
+        .select_related("tenant")
+        .order_by("created_at", "id")
     )
+    if tenant_key:
+        memberships = memberships.filter(tenant__key=tenant_key.strip())
+    membership = memberships.first()
     return {"id": user.pk, "email": user.email, "name": user.name, "role": membership.role if membership else "user"}
 
 
-class CrmAuthView(CrmErrorsMixin, APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+class CrmAuthView(CrmErrorsMixin, SignInViewMixin, APIView):
+    pass
 
 
 class LoginView(CrmAuthView):
     @extend_schema(
-        request=LoginSerializer,
+        request=CrmLoginSerializer,
         responses={
             200: inline_serializer(
                 "CrmLoginEnvelope",
@@ -70,15 +76,20 @@ class LoginView(CrmAuthView):
         },
     )
     def post(self, request):
-        payload = LoginSerializer(data=request.data)
+        payload = CrmLoginSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         email = payload.validated_data["email"]
+        password = payload.validated_data["password"]
+        # The same answer for an unknown email and a wrong password: nobody learns who has an account.
+        invalid = _("Invalid email or password.")
         username = services.user_by_email_for_login(email)
         if not username:
-            raise AuthenticationFailed(_("Invalid email or password."))
-        user = services.user_authenticate(
-            request=request._request, username=username, password=payload.validated_data["password"]
-        )
+            services.password_check_dummy(password)
+            raise AuthenticationFailed(invalid)
+        try:
+            user = services.user_authenticate(request=request._request, username=username, password=password)
+        except AuthenticationFailed as exc:
+            raise AuthenticationFailed(invalid) from exc
         pair = services.token_pair(user)
         return ok(
             {
@@ -91,7 +102,7 @@ class LoginView(CrmAuthView):
 
 class RefreshView(CrmAuthView):
     @extend_schema(
-        request=RefreshSerializer,
+        request=CrmRefreshSerializer,
         responses={
             200: inline_serializer(
                 "CrmRefreshEnvelope",
@@ -105,7 +116,7 @@ class RefreshView(CrmAuthView):
         },
     )
     def post(self, request):
-        payload = RefreshSerializer(data=request.data)
+        payload = CrmRefreshSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         pair = services.refresh_rotate(refresh=payload.validated_data["refreshToken"])
         return ok({"token": pair["access"], "refreshToken": pair["refresh"]})
@@ -115,7 +126,7 @@ class LogoutView(CrmErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        request=LogoutSerializer,
+        request=CrmLogoutSerializer,
         responses={
             200: inline_serializer(
                 "CrmLogoutEnvelope", {"success": serializers.BooleanField(), "message": serializers.CharField()}
@@ -123,7 +134,7 @@ class LogoutView(CrmErrorsMixin, APIView):
         },
     )
     def post(self, request):
-        payload = LogoutSerializer(data=request.data)
+        payload = CrmLogoutSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         services.user_logout(user=request.user, access=request.auth, refresh=payload.validated_data.get("refreshToken"))
-        return ok(message="Successfully logged out")
+        return ok(message=LOGGED_OUT)

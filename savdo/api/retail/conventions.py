@@ -12,8 +12,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from savdo.api.base import TenantScopedMixin
+from savdo.api.base import OptionalSlashRouter, TenantScopedMixin
 from savdo.api.errors import drf_style_body, make_exception_handler
+from savdo.api.paginators import DeferredJoinPaginator
 
 exception_handler = make_exception_handler(drf_style_body)
 
@@ -21,6 +22,7 @@ DEFAULT_PAGE_SIZE = 20
 
 
 class RetailPagination(PageNumberPagination):
+    django_paginator_class = DeferredJoinPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = settings.MAX_PAGE_SIZE
@@ -56,4 +58,5 @@ def success(data=None, *, message: str | None = None, status: int = 200) -> Resp
 
 
 def retail_router() -> SimpleRouter:
-    return SimpleRouter(trailing_slash="/?")
+    """The retail surface's router: every route answers with and without its trailing slash."""
+    return OptionalSlashRouter()

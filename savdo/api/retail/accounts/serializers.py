@@ -6,7 +6,7 @@ from savdo.accounts.models import User
 
 class RegisterSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
     password2 = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
@@ -20,16 +20,16 @@ class RegisterSerializer(serializers.Serializer):
         return attrs
 
 
-class LoginSerializer(serializers.Serializer):
+class RetailLoginSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
 
-class RefreshSerializer(serializers.Serializer):
+class RetailRefreshSerializer(serializers.Serializer):
     refresh = serializers.CharField(max_length=4096)
 
 
-class TokenPairSerializer(serializers.Serializer):
+class RetailTokenPairSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
 
@@ -66,13 +66,22 @@ class ProfileSerializer(UserSerializer):
 
 class AuthDataSerializer(serializers.Serializer):
     user = UserSerializer()
-    tokens = TokenPairSerializer()
+    tokens = RetailTokenPairSerializer()
 
 
 class AuthEnvelopeSerializer(serializers.Serializer):
     status = serializers.CharField()
     message = serializers.CharField()
     data = AuthDataSerializer()
+
+
+class RefreshDataSerializer(serializers.Serializer):
+    tokens = RetailTokenPairSerializer()
+
+
+class RefreshEnvelopeSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    data = RefreshDataSerializer()
 
 
 class ProfileEnvelopeSerializer(serializers.Serializer):

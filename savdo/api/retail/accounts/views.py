@@ -4,21 +4,18 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf_serializers
-from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from savdo.accounts import services
+from savdo.api.base import SignInViewMixin
 from savdo.api.retail.accounts import serializers
 from savdo.api.retail.conventions import RetailErrorsMixin, success
 from savdo.tenancy.models import Membership
 
 
-class AnonymousAuthView(RetailErrorsMixin, APIView):
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+class AnonymousAuthView(RetailErrorsMixin, SignInViewMixin, APIView):
+    pass
 
 
 class RegisterView(AnonymousAuthView):
@@ -37,9 +34,9 @@ class RegisterView(AnonymousAuthView):
 
 
 class LoginView(AnonymousAuthView):
-    @extend_schema(request=serializers.LoginSerializer, responses={200: serializers.AuthEnvelopeSerializer})
+    @extend_schema(request=serializers.RetailLoginSerializer, responses={200: serializers.AuthEnvelopeSerializer})
     def post(self, request):
-        payload = serializers.LoginSerializer(data=request.data)
+        payload = serializers.RetailLoginSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_authenticate(request=request._request, **payload.validated_data)
         body = {"user": serializers.UserSerializer(user).data, "tokens": services.token_pair(user)}
@@ -47,15 +44,18 @@ class LoginView(AnonymousAuthView):
 
 
 class RefreshView(AnonymousAuthView):
-    @extend_schema(request=serializers.RefreshSerializer, responses={200: serializers.TokenPairSerializer})
+    @extend_schema(request=serializers.RetailRefreshSerializer, responses={200: serializers.RefreshEnvelopeSerializer})
     def post(self, request):
-        payload = serializers.RefreshSerializer(data=request.data)
+        payload = serializers.RetailRefreshSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         return success({"tokens": services.refresh_rotate(refresh=payload.validated_data["refresh"])})
 
 
 class ProfileView(RetailErrorsMixin, APIView):
-    """The signed-in user with every store they belong to (key for `X-Tenant-Key`, role)."""
+    """The signed-in user with every store they belong to (key for `X-Tenant-Key`, role).
+
+    Not tenant-scoped: a user without any store still reads their profile.
+    """
 
     permission_classes = [IsAuthenticated]
 

@@ -1,0 +1,41 @@
+"""Per-request SQL statistics for benchmarks: `X-Savdo-SQL: <queries>;<milliseconds>`.
+
+Enabled only with `SAVDO_SQL_STATS=1` (the benchmark server); otherwise not in the middleware
+stack at all. Counting wraps the connection's execution, so it costs nothing when off.
+"""
+
+import time
+
+from django.db import connections
+
+
+class _Counter:
+    def __init__(self):
+        self.queries = 0
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.queries += 1
+            self.seconds += time.perf_counter() - start
+
+
+class SqlStatsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        counter = _Counter()
+        wrappers = [connections[alias].execute_wrapper(counter) for alias in connections]
+        for wrapper in wrappers:
+            wrapper.__enter__()
+        try:
+            response = self.get_response(request)
+        finally:
+            for wrapper in reversed(wrappers):
+                wrapper.__exit__(None, None, None)
+        response["X-Savdo-SQL"] = f"{counter.queries};{counter.seconds * 1000:.3f}"
+        return response
