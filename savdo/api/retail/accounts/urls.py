@@ -1,6 +1,7 @@
 from django.urls import re_path
 
-from savdo.api.retail.accounts import views
+from savdo.api.retail.accounts import staff, views
+from savdo.api.retail.conventions import retail_router
 
 urlpatterns = [
     re_path(r"^api/users/auth/register/?$", views.RegisterView.as_view(), name="retail-register"),
@@ -8,3 +9,8 @@ urlpatterns = [
     re_path(r"^api/users/auth/refresh/?$", views.RefreshView.as_view(), name="retail-refresh"),
     re_path(r"^api/users/profile/?$", views.ProfileView.as_view(), name="retail-profile"),
 ]
+
+# Staff of the store (/api/users/staff/): see savdo/api/retail/accounts/staff.py.
+staff_router = retail_router()
+staff_router.register(r"api/users/staff", staff.StaffViewSet, basename="retail-staff")
+urlpatterns += staff_router.urls

@@ -1,0 +1,167 @@
+"""Staff of the request's store (`/api/users/staff/`): list, add, change role, deactivate, reactivate.
+
+Documents 000/001 register an owner with their store but never say how a cashier joins it; this
+is that missing piece. Owner and admin only. A member is addressed by their **user id** (the same
+id tasks take in `assigned_to`), so `/api/users/staff/{user_id}/`.
+
+- list / retrieve / create (201) / PATCH `{role}` answer DRF's plain shapes, like the other CRUD
+  endpoints of the retail surface;
+- the commands `deactivate/` and `reactivate/` answer `{"status", "message", "data"}` (001's
+  command envelope); `DELETE` deactivates too and answers 204.
+"""
+
+import django_filters
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.response import Response
+
+from savdo.api.retail.conventions import RetailViewSet, success
+from savdo.tenancy import services
+from savdo.tenancy.models import Membership, Role
+from savdo.tenancy.roles import ADMINS
+
+
+class StaffMemberSerializer(serializers.ModelSerializer):
+    """One member: the user's profile with their role and state in this store."""
+
+    id = serializers.IntegerField(source="user.id", read_only=True, help_text="User id (use it in `assigned_to`).")
+    membership_id = serializers.IntegerField(source="pk", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    full_name = serializers.CharField(source="user.name", read_only=True)
+    email = serializers.CharField(source="user.email", read_only=True)
+    phone = serializers.CharField(source="user.phone", read_only=True)
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    joined_at = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = [
+            "id",
+            "membership_id",
+            "username",
+            "first_name",
+            "last_name",
+            "full_name",
+            "email",
+            "phone",
+            "role",
+            "role_display",
+            "is_active",
+            "joined_at",
+        ]
+        read_only_fields = fields
+
+
+class StaffCreateSerializer(serializers.Serializer):
+    """A new user (give `password`) or an existing one (`username` only) joining with `role`."""
+
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.CASHIER)
+    password = serializers.CharField(
+        max_length=128,
+        required=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="Creates a new user; leave out to add an existing user by username.",
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class StaffRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class StaffEnvelopeSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    data = StaffMemberSerializer()
+
+
+class StaffFilter(django_filters.FilterSet):
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Membership
+        fields = ["role", "is_active"]
+
+
+USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The member's user id.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Staff of the store", parameters=[]),
+    retrieve=extend_schema(summary="One staff member", parameters=[USER_ID]),
+    create=extend_schema(
+        summary="Add a staff member (a new user, or an existing one by username)",
+        request=StaffCreateSerializer,
+        responses={201: StaffMemberSerializer},
+    ),
+    partial_update=extend_schema(summary="Change a member's role", parameters=[USER_ID], request=StaffRoleSerializer),
+    destroy=extend_schema(summary="Deactivate a member (same as deactivate/)", parameters=[USER_ID]),
+)
+class StaffViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    RetailViewSet,
+):
+    queryset = Membership.objects.none()  # the model for the schema; rows come from get_queryset()
+    serializer_class = StaffMemberSerializer
+    default_roles = ADMINS
+    lookup_field = "user_id"
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = StaffFilter
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__phone", "user__email"]
+    ordering_fields = ["created_at", "role", "user__username", "user__first_name", "user__last_name"]
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        # Membership is not TenantOwned (it *is* the link to the tenant): scope it here.
+        return Membership.objects.filter(tenant=self.request.tenant).select_related("user", "tenant")
+
+    def create(self, request, *args, **kwargs):
+        payload = StaffCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        membership = services.membership_create(actor=request.membership, **data)
+        return Response(StaffMemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        membership = self.get_object()
+        payload = StaffRoleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = services.membership_change_role(
+            membership=membership, actor=request.membership, role=payload.validated_data["role"]
+        )
+        return Response(StaffMemberSerializer(membership).data)
+
+    def destroy(self, request, *args, **kwargs):
+        services.membership_deactivate(membership=self.get_object(), actor=request.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary="Deactivate a member", request=None, responses={200: StaffEnvelopeSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, *args, **kwargs):
+        membership = services.membership_deactivate(membership=self.get_object(), actor=request.membership)
+        return success(StaffMemberSerializer(membership).data, message=_("Staff member deactivated."))
+
+    @extend_schema(summary="Reactivate a member", request=None, responses={200: StaffEnvelopeSerializer})
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, *args, **kwargs):
+        membership = services.membership_reactivate(membership=self.get_object(), actor=request.membership)
+        return success(StaffMemberSerializer(membership).data, message=_("Staff member reactivated."))

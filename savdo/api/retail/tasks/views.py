@@ -1,0 +1,289 @@
+"""Document 001 §5: tasks, their actions, comments and templates, on the retail surface.
+
+Who may do what: managers and above create, edit, delete, approve, reject and cancel tasks and
+manage templates; everyone reads the tasks they may see (managers and above: all of the tenant's;
+cashiers and agents: assigned to them or created by them) and the assignee starts, submits for
+review and completes their own. The services enforce the same rules.
+
+Shapes: CRUD answers DRF's plain shapes; actions (start, submit-for-review, approve, reject,
+complete, cancel, create-task) answer 001's command envelope `{"status", "message", "data"}`
+with the task and its history; `stats/` the documented object.
+"""
+
+import django_filters
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.response import Response
+
+from savdo.api.retail.conventions import RetailModelViewSet, RetailViewSet, success
+from savdo.api.retail.tasks import serializers
+from savdo.tasks import selectors, services
+from savdo.tasks.choices import TaskCategory, TaskPriority, TaskStatus
+from savdo.tasks.models import Task, TaskComment, TaskTemplate
+from savdo.tenancy.models import Membership
+from savdo.tenancy.roles import MANAGERS
+
+MANAGER_ACTIONS = ["create", "update", "partial_update", "destroy", "approve", "reject", "cancel"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices)
+    priority = django_filters.ChoiceFilter(choices=TaskPriority.choices)
+    category = django_filters.ChoiceFilter(choices=TaskCategory.choices)
+    assigned_to = django_filters.NumberFilter(field_name="assigned_to_id", help_text="User id of the assignee.")
+    created_by = django_filters.NumberFilter(field_name="created_by_id")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_date", lookup_expr="gte")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_date", lookup_expr="lt")
+    # `priority` orders by urgency (low < medium < high < urgent), not alphabetically.
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("created_at", "created_at"),
+            ("updated_at", "updated_at"),
+            ("due_date", "due_date"),
+            ("priority_rank", "priority"),
+            ("status", "status"),
+            ("title", "title"),
+        )
+    )
+
+    class Meta:
+        model = Task
+        fields = ["status", "priority", "category", "assigned_to", "created_by"]
+
+
+ACTION_MESSAGES = {
+    "start": gettext_lazy("Task started."),
+    "submit_for_review": gettext_lazy("Task submitted for review."),
+    "approve": gettext_lazy("Task approved."),
+    "reject": gettext_lazy("Task rejected and returned to work."),
+    "complete": gettext_lazy("Task completed."),
+    "cancel": gettext_lazy("Task cancelled."),
+}
+
+
+def _action_schema(summary: str, request=serializers.TaskActionSerializer):
+    return extend_schema(summary=summary, request=request, responses={200: serializers.TaskEnvelopeSerializer})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Tasks (filters: status, priority, assigned_to, category, search, ordering)"),
+    retrieve=extend_schema(summary="A task with its history", responses=serializers.TaskDetailSerializer),
+    create=extend_schema(
+        summary="Create a task (manager and above)",
+        request=serializers.TaskWriteSerializer,
+        responses={201: serializers.TaskDetailSerializer},
+    ),
+    update=extend_schema(request=serializers.TaskWriteSerializer, responses=serializers.TaskDetailSerializer),
+    partial_update=extend_schema(request=serializers.TaskWriteSerializer, responses=serializers.TaskDetailSerializer),
+)
+class TaskViewSet(RetailModelViewSet):
+    queryset = Task.objects.none()  # the model for the schema; rows come from get_queryset()
+    serializer_class = serializers.TaskSerializer
+    action_roles = dict.fromkeys(MANAGER_ACTIONS, MANAGERS)
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter]
+    filterset_class = TaskFilter
+    search_fields = ["title", "description"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        queryset = selectors.task_visible(membership=self.request.membership)
+        if self.action == "retrieve":
+            queryset = selectors.task_with_history(queryset)
+        return queryset
+
+    def get_serializer_class(self):
+        return serializers.TaskDetailSerializer if self.detail else serializers.TaskSerializer
+
+    def _render(self, task: Task) -> dict:
+        fresh = selectors.task_with_history(selectors.task_visible(membership=self.request.membership)).get(pk=task.pk)
+        return serializers.TaskDetailSerializer(fresh, context=self.get_serializer_context()).data
+
+    def create(self, request, *args, **kwargs):
+        payload = serializers.TaskWriteSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        task = services.task_create(actor=request.membership, **payload.validated_data)
+        return Response(self._render(task), status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        task = self.get_object()
+        payload = serializers.TaskWriteSerializer(
+            data=request.data, partial=partial, context=self.get_serializer_context()
+        )
+        payload.is_valid(raise_exception=True)
+        task = services.task_update(task=task, actor=request.membership, **payload.validated_data)
+        return Response(self._render(task))
+
+    def destroy(self, request, *args, **kwargs):
+        services.task_delete(task=self.get_object(), actor=request.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- commands -------------------------------------------------------------------------------
+    def _transition(self, request, name: str, payload_class=serializers.TaskActionSerializer) -> Response:
+        task = self.get_object()
+        payload = payload_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        task = services.task_transition(
+            task=task, actor=request.membership, action=name, comment=payload.validated_data.get("comment", "")
+        )
+        return success(self._render(task), message=str(ACTION_MESSAGES[name]))
+
+    @_action_schema("Start a task: pending → in_progress (the assignee or a manager)")
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        return self._transition(request, "start")
+
+    @_action_schema("Submit for review: in_progress → on_review (the assignee or a manager)")
+    @action(detail=True, methods=["post"], url_path="submit-for-review")
+    def submit_for_review(self, request, pk=None):
+        return self._transition(request, "submit_for_review")
+
+    @_action_schema("Approve: on_review → completed (manager and above; one's own task only as owner)")
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        return self._transition(request, "approve")
+
+    @_action_schema(
+        "Reject with a comment: on_review → in_progress (manager and above)", serializers.TaskRejectSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._transition(request, "reject", serializers.TaskRejectSerializer)
+
+    @_action_schema("Complete without review: in_progress → completed (the assignee or a manager)")
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return self._transition(request, "complete")
+
+    @_action_schema("Cancel an open task (manager and above)")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._transition(request, "cancel")
+
+    # --- lists and statistics -------------------------------------------------------------------
+    def _paginated(self, queryset) -> Response:
+        queryset = self.filter_queryset(queryset)
+        page = self.paginate_queryset(queryset)
+        data = serializers.TaskSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    @extend_schema(summary="Open tasks assigned to me", responses=serializers.TaskSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="my-tasks")
+    def my_tasks(self, request):
+        return self._paginated(selectors.task_mine_open(membership=request.membership))
+
+    @extend_schema(summary="Tasks due today (the store's time zone)", responses=serializers.TaskSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def today(self, request):
+        return self._paginated(selectors.task_due_today(membership=request.membership))
+
+    @extend_schema(
+        summary="Overdue tasks: due date passed, not completed or cancelled",
+        responses=serializers.TaskSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"])
+    def overdue(self, request):
+        return self._paginated(selectors.task_overdue(membership=request.membership))
+
+    @extend_schema(summary="Task statistics (the list's filters apply)", responses=serializers.TaskStatsSerializer)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def stats(self, request):
+        return Response(selectors.task_stats(queryset=self.filter_queryset(self.get_queryset())))
+
+
+class TaskCommentFilter(django_filters.FilterSet):
+    task = django_filters.NumberFilter(field_name="task_id")
+
+    class Meta:
+        model = TaskComment
+        fields = ["task"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Comments (`?task=` for one task's)"),
+    create=extend_schema(summary="Comment on a task", responses={201: serializers.TaskCommentSerializer}),
+)
+class TaskCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, RetailViewSet):
+    """001 §5.3. Anyone may comment on a task they can see; comments are not edited or deleted."""
+
+    queryset = TaskComment.objects.none()
+    serializer_class = serializers.TaskCommentSerializer
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
+    filterset_class = TaskCommentFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.task_comment_visible(membership=self.request.membership)
+
+    def create(self, request, *args, **kwargs):
+        payload = self.get_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        comment = services.task_comment_create(
+            task=payload.validated_data["task"], actor=request.membership, text=payload.validated_data["text"]
+        )
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class TaskTemplateFilter(django_filters.FilterSet):
+    priority = django_filters.ChoiceFilter(choices=TaskPriority.choices)
+    category = django_filters.ChoiceFilter(choices=TaskCategory.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = TaskTemplate
+        fields = ["priority", "category", "is_active"]
+
+
+class TaskTemplateViewSet(RetailModelViewSet):
+    """001 §5.4 templates (manager and above)."""
+
+    queryset = TaskTemplate.objects.none()
+    serializer_class = serializers.TaskTemplateSerializer
+    default_roles = MANAGERS
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = TaskTemplateFilter
+    search_fields = ["title", "description"]
+    ordering_fields = ["title", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.task_template_list(tenant=self.request.tenant)
+
+    def perform_create(self, serializer):
+        serializer.save(tenant=self.request.tenant, created_by=self.request.user)
+
+    @extend_schema(
+        summary="Create a task from the template",
+        request=serializers.TaskFromTemplateSerializer,
+        responses={201: serializers.TaskEnvelopeSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="create-task")
+    def create_task(self, request, pk=None):
+        template = self.get_object()
+        payload = serializers.TaskFromTemplateSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        task = services.task_create_from_template(template=template, actor=request.membership, **payload.validated_data)
+        fresh = selectors.task_with_history(selectors.task_visible(membership=request.membership)).get(pk=task.pk)
+        data = serializers.TaskDetailSerializer(fresh, context=self.get_serializer_context()).data
+        return success(data, message=_("Task created from the template."), status=status.HTTP_201_CREATED)
+
+
+class AssigneeViewSet(mixins.ListModelMixin, RetailViewSet):
+    """Who a manager can assign tasks to: the store's active members (`id` goes in `assigned_to`)."""
+
+    serializer_class = serializers.AssigneeSerializer
+    default_roles = MANAGERS
+    filter_backends = [SearchFilter]
+    search_fields = ["user__username", "user__first_name", "user__last_name"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Membership.objects.none()
+        return selectors.task_assignable_members(tenant=self.request.tenant)
