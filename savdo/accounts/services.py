@@ -27,24 +27,18 @@ def token_pair(user: User) -> dict[str, str]:
 
 
 @transaction.atomic
-def user_register(
-    *,
-    username: str,
-    password: str,
-    email: str = "",
-    first_name: str = "",
-    last_name: str = "",
-    phone: str = "",
-    store_name: str = "",
-) -> tuple[User, Tenant]:
-    """Create a user and their store: a new tenant in which they are the owner.
+def user_create(
+    *, username: str, password: str, email: str = "", first_name: str = "", last_name: str = "", phone: str = ""
+) -> User:
+    """A new user account (registration, or a store adding a member).
 
-    The tenant's phone region is the region of the phone given (Uzbekistan without one).
-    Raises ValidationError (field -> messages) for a taken username or email, a weak password
-    or an invalid phone; nothing is written then.
+    Raises ValidationError (field -> messages) for a blank or taken username, a taken email, a
+    weak password or a phone not in `+<digits>` E.164 form; nothing is written then.
     """
     errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    if not username:
+        errors.setdefault("username", []).append(_("This field may not be blank."))
+    elif User.objects.filter(username__iexact=username).exists():
         errors.setdefault("username", []).append(_("A user with that username already exists."))
     if email and User.objects.filter(email__iexact=email).exists():
         errors.setdefault("email", []).append(_("A user with this email already exists."))
@@ -61,10 +55,9 @@ def user_register(
         errors.setdefault("password", []).extend(exc.messages)
     if errors:
         raise ValidationError(errors)
-
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
+            return User.objects.create_user(
                 username=username,
                 password=password,
                 email=email,
@@ -72,13 +65,34 @@ def user_register(
                 last_name=last_name,
                 phone=e164,
             )
-    except IntegrityError as exc:  # a concurrent registration took the name or email
+    except IntegrityError as exc:  # a concurrent request took the name or email
         if email and User.objects.filter(email__iexact=email).exists():
             raise ValidationError({"email": [_("A user with this email already exists.")]}) from exc
         raise ValidationError({"username": [_("A user with that username already exists.")]}) from exc
+
+
+@transaction.atomic
+def user_register(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    store_name: str = "",
+) -> tuple[User, Tenant]:
+    """Create a user and their store: a new tenant in which they are the owner.
+
+    The tenant's phone region is the region of the phone given (Uzbekistan without one).
+    Raises ValidationError as `user_create` does; nothing is written then.
+    """
+    user = user_create(
+        username=username, password=password, email=email, first_name=first_name, last_name=last_name, phone=phone
+    )
     tenant = Tenant.objects.create(
         name=store_name or _("%(name)s's store") % {"name": user.name},
-        phone_region=region_of_phone(e164) if e164 else "UZ",
+        phone_region=region_of_phone(user.phone) if user.phone else "UZ",
     )
     Membership.objects.create(user=user, tenant=tenant, role=Role.OWNER)
     return user, tenant

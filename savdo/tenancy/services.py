@@ -11,15 +11,14 @@ are applied one after the other and the second is refused.
 """
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status as http
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
-from savdo.core.phones import normalize_phone
+from savdo.accounts.services import user_create
 from savdo.tenancy.models import Membership, Role, Tenant
 from savdo.tenancy.roles import ADMINS
 
@@ -105,7 +104,7 @@ def membership_create(
                 {"username": [_("No user with this username. Give a password to create a new user.")]}
             )
     else:
-        user = _user_create(
+        user = user_create(
             username=username, password=password, first_name=first_name, last_name=last_name, email=email, phone=phone
         )
     existing = Membership.objects.filter(tenant=tenant, user=user).first()
@@ -118,43 +117,6 @@ def membership_create(
         raise ValidationError({"username": [message]})
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
     return _fresh(membership)
-
-
-def _user_create(*, username: str, password: str, first_name: str, last_name: str, email: str, phone: str):
-    """A new user account with validated fields (field -> messages on any error, nothing written)."""
-    User = get_user_model()
-    errors: dict[str, list[str]] = {}
-    if not username:
-        errors.setdefault("username", []).append(_("This field may not be blank."))
-    elif User.objects.filter(username__iexact=username).exists():
-        errors.setdefault("username", []).append(_("A user with that username already exists."))
-    if email and User.objects.filter(email__iexact=email).exists():
-        errors.setdefault("email", []).append(_("A user with this email already exists."))
-    e164 = ""
-    if phone:
-        try:
-            e164 = normalize_phone(phone, strict_e164=True)
-        except ValidationError as exc:
-            errors.setdefault("phone", []).extend(exc.messages)
-    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    try:
-        validate_password(password, user=candidate)
-    except ValidationError as exc:
-        errors.setdefault("password", []).extend(exc.messages)
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            return User.objects.create_user(
-                username=username,
-                password=password,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                phone=e164,
-            )
-    except IntegrityError as exc:  # a concurrent request took the username or email
-        raise ValidationError({"username": [_("A user with that username already exists.")]}) from exc
 
 
 @transaction.atomic
