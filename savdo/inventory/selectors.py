@@ -1,0 +1,37 @@
+"""Stock reads: on-hand next to products, low stock, the ledger, batches."""
+
+from django.db.models import DecimalField, F, QuerySet, Value
+from django.db.models.functions import Coalesce
+
+from savdo.catalog.models import Product
+from savdo.core.money import QUANTITY_MAX_DIGITS, QUANTITY_PLACES, ZERO_QTY
+from savdo.inventory.models import Batch, StockMovement
+from savdo.tenancy.models import Tenant
+
+_QTY = DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_PLACES)
+
+
+def with_stock(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate `stock_quantity` (on hand; zero before the first movement) in the same query."""
+    return products.annotate(stock_quantity=Coalesce(F("stock__quantity"), Value(ZERO_QTY), output_field=_QTY))
+
+
+def low_stock(*, products: QuerySet[Product]) -> QuerySet[Product]:
+    """Active products whose on-hand is at or below their reorder level, the emptiest first."""
+    return (
+        with_stock(products)
+        .filter(is_active=True, stock_quantity__lte=F("reorder_level"))
+        .order_by("stock_quantity", "name", "id")
+    )
+
+
+def movement_list(*, tenant: Tenant) -> QuerySet[StockMovement]:
+    return (
+        StockMovement.objects.for_tenant(tenant)
+        .select_related("product", "batch", "user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def batch_list(*, tenant: Tenant) -> QuerySet[Batch]:
+    return Batch.objects.for_tenant(tenant).select_related("product").order_by("product_id", "expiry_date", "id")

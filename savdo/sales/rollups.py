@@ -1,0 +1,334 @@
+"""Daily rollups: written in the checkout/refund transaction, rebuilt from the sales on demand.
+
+Rules both paths follow (so `rollups_rebuild` equals what the incremental writes produced):
+- a checkout counts on the tenant's local date of `Sale.completed_at`: sales count and amount,
+  discount, tax, cost, items, payments per method (`Payment.amount`, i.e. net of change), the
+  customer once per day (`DailyCustomer`), and per product quantity, revenue (line totals),
+  cost, profit and one sale;
+- a refund counts on the local date of `Refund.created_at`, in the `refund*` columns and per
+  product `refunded_*`, and lowers the product's profit by (refunded revenue - refunded cost);
+- a sale that is later refunded stays in its checkout day's sales (the refund is its own day's
+  event); cancelled and pending sales count nowhere.
+
+Incremental writes are upserts: an `INSERT ... ON CONFLICT DO NOTHING` of the zero row, then one
+`UPDATE ... SET col = col + value` (F() expressions, CASE per product), so concurrent tills never
+lose an increment and the query count does not grow with the number of lines.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from savdo.core.money import ZERO, ZERO_QTY, MoneyField, QuantityField
+from savdo.sales.choices import PaymentMethod, SaleStatus
+from savdo.sales.models import (
+    DailyCustomer,
+    DailyProductSales,
+    DailySales,
+    Payment,
+    Refund,
+    RefundItem,
+    RefundPayment,
+    Sale,
+    SaleItem,
+)
+from savdo.tenancy.models import Tenant
+
+COUNTED_SALE_STATUSES = (SaleStatus.COMPLETED, SaleStatus.REFUNDED)
+PAID_COLUMNS = {method: f"{method}_amount" for method in PaymentMethod.values}
+REFUNDED_COLUMNS = {method: f"{method}_refunded" for method in PaymentMethod.values}
+PRODUCT_QUANTITY_FIELDS = frozenset({"quantity", "refunded_quantity"})
+DAILY_QUANTITY_FIELDS = frozenset({"items_sold", "refunded_items"})
+DAILY_COUNT_FIELDS = frozenset({"sales_count", "refunds_count", "unique_customers"})
+
+
+def tenant_zone(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.time_zone)
+
+
+def local_date(tenant: Tenant, moment: datetime) -> date:
+    """The tenant's calendar date at `moment` (what "today" and daily reports mean)."""
+    return timezone.localtime(moment, tenant_zone(tenant)).date()
+
+
+def local_day_bounds(tenant: Tenant, first: date, last: date) -> tuple[datetime, datetime]:
+    """[start, end) in aware datetimes covering local days `first`..`last` inclusive."""
+    zone = tenant_zone(tenant)
+    return (
+        datetime.combine(first, time.min, tzinfo=zone),
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+@dataclass
+class ProductDelta:
+    quantity: Decimal = ZERO_QTY
+    revenue: Decimal = ZERO
+    cost: Decimal = ZERO
+    profit: Decimal = ZERO
+    sales_count: int = 0
+    refunded_quantity: Decimal = ZERO_QTY
+    refunded_revenue: Decimal = ZERO
+    refunded_cost: Decimal = ZERO
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class DayDelta:
+    values: dict[str, Decimal | int] = field(default_factory=dict)
+
+    def add(self, name: str, value) -> None:
+        if value:
+            self.values[name] = self.values.get(name, 0) + value
+
+
+def _output_field(name: str, quantity_fields: frozenset[str], count_fields: frozenset[str] = frozenset()):
+    if name in count_fields:
+        return IntegerField()
+    if name in quantity_fields:
+        return QuantityField()
+    return MoneyField()
+
+
+def _bump_day(tenant: Tenant, day: date, delta: DayDelta) -> None:
+    DailySales.objects.bulk_create([DailySales(tenant=tenant, date=day)], ignore_conflicts=True)
+    updates = {
+        name: F(name) + Value(value, output_field=_output_field(name, DAILY_QUANTITY_FIELDS, DAILY_COUNT_FIELDS))
+        for name, value in delta.values.items()
+    }
+    if updates:
+        DailySales.objects.filter(tenant=tenant, date=day).update(**updates)
+
+
+def _bump_products(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> None:
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    DailyProductSales.objects.bulk_create(
+        [DailyProductSales(tenant=tenant, date=day, product_id=pid) for pid in ids], ignore_conflicts=True
+    )
+    columns: dict[str, list[When]] = defaultdict(list)
+    for pid in ids:
+        for name, value in deltas[pid].as_dict().items():
+            if value:
+                columns[name].append(When(product_id=pid, then=Value(value)))
+    updates = {}
+    for name, whens in columns.items():
+        output = _output_field(name, PRODUCT_QUANTITY_FIELDS, frozenset({"sales_count"}))
+        updates[name] = F(name) + Case(*whens, default=Value(0), output_field=output)
+    if updates:
+        DailyProductSales.objects.filter(tenant=tenant, date=day, product_id__in=ids).update(**updates)
+
+
+def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable[Payment]) -> None:
+    """Add a completed checkout to its day's rollups. Precondition: inside the checkout transaction,
+    after the stock locks (per-product rollup rows are only touched by holders of those locks)."""
+    assert transaction.get_connection().in_atomic_block
+    tenant = sale.tenant
+    day = local_date(tenant, sale.completed_at)
+    delta = DayDelta()
+    delta.add("sales_count", 1)
+    delta.add("sales_amount", sale.total_amount)
+    delta.add("discount_amount", sale.discount_amount)
+    delta.add("tax_amount", sale.tax_amount)
+    delta.add("cost_amount", sale.cost_amount)
+    delta.add("items_sold", sale.items_quantity)
+    for payment in payments:
+        delta.add(PAID_COLUMNS[payment.payment_method], payment.amount)
+    if sale.customer_id:
+        _seen, created = DailyCustomer.objects.get_or_create(tenant=tenant, date=day, customer_id=sale.customer_id)
+        if created:
+            delta.add("unique_customers", 1)
+    _bump_day(tenant, day, delta)
+
+    products: dict[int, ProductDelta] = defaultdict(ProductDelta)
+    for item in items:
+        row = products[item.product_id]
+        row.quantity += item.quantity
+        row.revenue += item.total_amount
+        row.cost += item.cost_amount
+        row.profit += item.total_amount - item.cost_amount
+        row.sales_count = 1
+    _bump_products(tenant, day, products)
+
+
+@dataclass(frozen=True)
+class RefundLineAmounts:
+    quantity: Decimal
+    amount: Decimal
+    cost: Decimal
+
+
+def record_refund(
+    *, refund: Refund, lines: Iterable[tuple[int, RefundLineAmounts]], payments: Iterable[RefundPayment]
+) -> None:
+    """Add a refund to its day's rollups (same preconditions as `record_checkout`). `lines` pairs
+    each refunded product id with what was refunded of it."""
+    assert transaction.get_connection().in_atomic_block
+    tenant = refund.tenant
+    day = local_date(tenant, refund.created_at)
+    delta = DayDelta()
+    delta.add("refunds_count", 1)
+    delta.add("refunds_amount", refund.amount)
+    delta.add("refunded_discount", refund.discount_amount)
+    delta.add("refunded_tax", refund.tax_amount)
+    delta.add("refunded_cost", refund.cost_amount)
+    delta.add("refunded_items", refund.items_quantity)
+    for payment in payments:
+        delta.add(REFUNDED_COLUMNS[payment.payment_method], payment.amount)
+    _bump_day(tenant, day, delta)
+
+    products: dict[int, ProductDelta] = defaultdict(ProductDelta)
+    for product_id, amounts in lines:
+        row = products[product_id]
+        row.refunded_quantity += amounts.quantity
+        row.refunded_revenue += amounts.amount
+        row.refunded_cost += amounts.cost
+        row.profit -= amounts.amount - amounts.cost
+    _bump_products(tenant, day, products)
+
+
+# --- rebuild ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def rollups_rebuild(*, tenant: Tenant, date_from: date, date_to: date) -> int:
+    """Recompute the tenant's rollups for local days `date_from`..`date_to` from the sales, payments
+    and refunds themselves (replacing what is there). Returns the number of days with data.
+
+    Cost grows with the sales in the period (it reads them, grouped by day in the database).
+    Concurrent checkouts in the period should be paused (run it off-hours); rows are replaced in
+    one transaction.
+    """
+    zone = tenant_zone(tenant)
+    start, end = local_day_bounds(tenant, date_from, date_to)
+    in_period = {"tenant": tenant, "date__gte": date_from, "date__lte": date_to}
+    DailySales.objects.filter(**in_period).delete()
+    DailyProductSales.objects.filter(**in_period).delete()
+    DailyCustomer.objects.filter(**in_period).delete()
+
+    days: dict[date, DayDelta] = defaultdict(DayDelta)
+    sales = Sale.objects.filter(
+        tenant=tenant, status__in=COUNTED_SALE_STATUSES, completed_at__gte=start, completed_at__lt=end
+    ).annotate(day=TruncDate("completed_at", tzinfo=zone))
+    for row in sales.values("day").annotate(
+        n=Count("id"),
+        amount=Sum("total_amount"),
+        discount=Sum("discount_amount"),
+        tax=Sum("tax_amount"),
+        cost=Sum("cost_amount"),
+        items=Sum("items_quantity"),
+        customers=Count("customer", distinct=True),
+    ):
+        day = days[row["day"]]
+        day.add("sales_count", row["n"])
+        day.add("sales_amount", row["amount"])
+        day.add("discount_amount", row["discount"])
+        day.add("tax_amount", row["tax"])
+        day.add("cost_amount", row["cost"])
+        day.add("items_sold", row["items"])
+        day.add("unique_customers", row["customers"])
+    seen = sales.filter(customer__isnull=False).values_list("day", "customer_id").distinct()
+    DailyCustomer.objects.bulk_create(
+        [DailyCustomer(tenant=tenant, date=day, customer_id=customer_id) for day, customer_id in seen], batch_size=1000
+    )
+    payments = Payment.objects.filter(sale__in=sales.values("pk"), tenant=tenant).annotate(
+        day=TruncDate("sale__completed_at", tzinfo=zone)
+    )
+    for row in payments.values("day", "payment_method").annotate(amount=Sum("amount")):
+        days[row["day"]].add(PAID_COLUMNS[row["payment_method"]], row["amount"])
+
+    refunds = Refund.objects.filter(tenant=tenant, created_at__gte=start, created_at__lt=end).annotate(
+        day=TruncDate("created_at", tzinfo=zone)
+    )
+    for row in refunds.values("day").annotate(
+        n=Count("id"),
+        amount=Sum("amount"),
+        discount=Sum("discount_amount"),
+        tax=Sum("tax_amount"),
+        cost=Sum("cost_amount"),
+        items=Sum("items_quantity"),
+    ):
+        day = days[row["day"]]
+        day.add("refunds_count", row["n"])
+        day.add("refunds_amount", row["amount"])
+        day.add("refunded_discount", row["discount"])
+        day.add("refunded_tax", row["tax"])
+        day.add("refunded_cost", row["cost"])
+        day.add("refunded_items", row["items"])
+    refund_payments = RefundPayment.objects.filter(refund__in=refunds.values("pk"), tenant=tenant).annotate(
+        day=TruncDate("refund__created_at", tzinfo=zone)
+    )
+    for row in refund_payments.values("day", "payment_method").annotate(amount=Sum("amount")):
+        days[row["day"]].add(REFUNDED_COLUMNS[row["payment_method"]], row["amount"])
+
+    DailySales.objects.bulk_create(
+        [DailySales(tenant=tenant, date=day, **delta.values) for day, delta in sorted(days.items())], batch_size=500
+    )
+
+    products: dict[tuple[date, int], ProductDelta] = defaultdict(ProductDelta)
+    sold = (
+        SaleItem.objects.filter(sale__in=sales.values("pk"), tenant=tenant)
+        .annotate(day=TruncDate("sale__completed_at", tzinfo=zone))
+        .values("day", "product_id")
+        .annotate(
+            qty=Sum("quantity"), revenue=Sum("total_amount"), cost=Sum("cost_amount"), n=Count("sale", distinct=True)
+        )
+    )
+    for row in sold:
+        delta = products[(row["day"], row["product_id"])]
+        delta.quantity += row["qty"]
+        delta.revenue += row["revenue"]
+        delta.cost += row["cost"]
+        delta.profit += row["revenue"] - row["cost"]
+        delta.sales_count += row["n"]
+    returned = (
+        RefundItem.objects.filter(refund__in=refunds.values("pk"), tenant=tenant)
+        .annotate(day=TruncDate("refund__created_at", tzinfo=zone))
+        .values("day", "sale_item__product_id")
+        .annotate(qty=Sum("quantity"), amount=Sum("amount"), cost=Sum("cost_amount"))
+    )
+    for row in returned:
+        delta = products[(row["day"], row["sale_item__product_id"])]
+        delta.refunded_quantity += row["qty"]
+        delta.refunded_revenue += row["amount"]
+        delta.refunded_cost += row["cost"]
+        delta.profit -= row["amount"] - row["cost"]
+    DailyProductSales.objects.bulk_create(
+        [
+            DailyProductSales(tenant=tenant, date=day, product_id=pid, **delta.as_dict())
+            for (day, pid), delta in sorted(products.items())
+        ],
+        batch_size=500,
+    )
+    return len(days)
+
+
+def rollup_rows(*, tenant: Tenant, date_from: date | None = None, date_to: date | None = None) -> dict:
+    """The tenant's rollup rows as plain values (for comparing incremental with rebuilt)."""
+    period = Q(tenant=tenant)
+    if date_from:
+        period &= Q(date__gte=date_from)
+    if date_to:
+        period &= Q(date__lte=date_to)
+    skip = {"id", "tenant"}
+
+    def rows(model, key):
+        names = [f.attname for f in model._meta.concrete_fields if f.name not in skip]
+        return {key(r): r for r in model.objects.filter(period).values(*names)}
+
+    return {
+        "days": rows(DailySales, lambda r: r["date"]),
+        "products": rows(DailyProductSales, lambda r: (r["date"], r["product_id"])),
+        "customers": rows(DailyCustomer, lambda r: (r["date"], r["customer_id"])),
+    }
