@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+"""Savdo benchmark: production server on PostgreSQL, loaded by wrk on 127.0.0.1, floor-relative.
+
+    .venv/bin/python benchmarks/run.py                 # generate the 1M-customer database if absent, run all
+    .venv/bin/python benchmarks/run.py --only customers --duration 5 --rounds 3
+
+Why wrk: a C load generator (Debian package `wrk`) costs the 2-core machine far less CPU than a
+Python one (locust), so the server, not the load tool, is what is measured; its Lua hooks let
+one script drive a multi-step cashier flow and read our per-response SQL header.
+
+Method: for every scenario, A B A B ... (A = the floor, `/healthz`, no database; B = the
+scenario), `--rounds` rounds of `--duration` seconds each; medians. Reported per scenario:
+requests/s, ratio to the floor's requests/s, p50/p95 latency, SQL queries and SQL ms per request
+(from the `X-Savdo-SQL` header the server adds with SAVDO_SQL_STATS=1; these two do not depend on
+machine noise). Results: `benchmarks/results/<date>-<commit>.md`.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import lua  # noqa: E402
+from benchmarks.scenarios import build_scenarios  # noqa: E402
+
+BENCH_SECRET = "bench-" + "k" * 60
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/savdo_bench"
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    sql_q: float
+    sql_ms: float
+    bad: int
+    socket_errors: int
+    flows_per_s: float = 0.0
+
+
+@dataclass
+class Result:
+    scenario: str
+    group: str
+    concurrency: int
+    rounds: list[Measurement] = field(default_factory=list)
+    floor: list[Measurement] = field(default_factory=list)
+    note: str = ""
+
+
+def bench_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "SAVDO_ENV": "production",
+            "DEBUG": "0",
+            "SECRET_KEY": BENCH_SECRET,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SAVDO_SSL_REDIRECT": "0",
+            "SAVDO_SQL_STATS": "1",
+            "SAVDO_THROTTLE_USER": "100000000/min",
+            "SAVDO_THROTTLE_ANON": "100000000/min",
+            "SAVDO_THROTTLE_AUTH": "100000000/min",
+            "SAVDO_ACCESS_TOKEN_MINUTES": "600",
+            "SAVDO_BENCHMARK": "1",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": env.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3"),
+            "DJANGO_SETTINGS_MODULE": "savdo.settings",
+        }
+    )
+    return env
+
+
+def savdo_bin() -> str:
+    candidate = Path(sys.executable).parent / "savdo"
+    return str(candidate) if candidate.exists() else "savdo"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server did not answer {url}")
+
+
+def run_wrk(base: str, script: str, concurrency: int, duration: int, threads: int | None = None) -> Measurement:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+        path = handle.name
+    threads = threads or min(concurrency, 2)
+    cmd = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        path,
+        base,
+    ]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 60)
+    os.unlink(path)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("JSON{")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary: {out.stdout}\n{out.stderr}")
+    data = json.loads(line[4:])
+    seconds = data["duration_us"] / 1e6 or 1
+    n = data["sql_n"] or 1
+    return Measurement(
+        rps=data["requests"] / seconds,
+        p50_ms=data["p50_us"] / 1000,
+        p95_ms=data["p95_us"] / 1000,
+        sql_q=data["sql_q"] / n,
+        sql_ms=data["sql_ms"] / n,
+        bad=data["bad_status"],
+        socket_errors=data["socket_errors"],
+        flows_per_s=data["flows"] / seconds,
+    )
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            kib = int(handle.readline().split()[1])
+            mem = f"{kib / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {mem} RAM, {platform.platform()}, Python {platform.python_version()}"
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str:
+    lines = [
+        f"# Savdo benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
+        "",
+        f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads, production "
+        f"settings, PostgreSQL + Redis. Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
+        f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
+        "",
+        "| group | scenario | conc. | req/s | floor req/s | ratio | target | p50 ms | p95 ms | SQL q/req | SQL ms/req"
+        " | non-2xx |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for result in results:
+        rps = median([m.rps for m in result.rounds])
+        floor = median([m.rps for m in result.floor])
+        ratio = rps / floor if floor else 0
+        target = 0.10 if result.group == "cashier" else 0.25
+        mark = "ok" if ratio >= target else "MISSED"
+        lines.append(
+            f"| {result.group} | {result.scenario} | {result.concurrency} | {rps:.0f} | {floor:.0f} | "
+            f"{ratio:.1%} | {target:.0%} {mark} | {median([m.p50_ms for m in result.rounds]):.1f} | "
+            f"{median([m.p95_ms for m in result.rounds]):.1f} | {median([m.sql_q for m in result.rounds]):.1f} | "
+            f"{median([m.sql_ms for m in result.rounds]):.2f} | {sum(m.bad for m in result.rounds)} |"
+        )
+    lines += ["", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB))
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--only", default="", help="run only scenarios whose group or name contains this")
+    parser.add_argument("--generate", action="store_true", help="(re)generate the benchmark database first")
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--sales", type=int, default=730_000, help="sales to generate (about 3 lines each)")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
+    env = bench_env(args.database_url)
+    os.environ.update(env)
+    started = time.monotonic()
+
+    subprocess.run([savdo_bin(), "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    import django
+
+    django.setup()
+    from benchmarks.prepare import bench_database_ready, prepare_context
+
+    if args.generate or not bench_database_ready():
+        print(f"generating: {args.customers} customers, {args.sales} sales ...", flush=True)
+        subprocess.run(
+            [savdo_bin(), "generate", "--customers", str(args.customers), "--sales", str(args.sales)],
+            env=env,
+            check=True,
+            cwd=ROOT,
+        )
+    context = prepare_context()
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [
+            *(savdo_bin(), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", str(args.workers), "--threads", str(args.threads)),
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    results: list[Result] = []
+    notes: list[str] = []
+    try:
+        wait_for(f"{base}/healthz")
+        scenarios = build_scenarios(context, base)
+        floor_script = lua.get_script(["/healthz"], {})
+        for scenario in scenarios:
+            if args.only and args.only not in scenario.group and args.only not in scenario.name:
+                continue
+            print(f"- {scenario.group}: {scenario.name} (c={scenario.concurrency})", flush=True)
+            result = Result(scenario.name, scenario.group, scenario.concurrency, note=scenario.note)
+            for _ in range(args.rounds):
+                result.floor.append(run_wrk(base, floor_script, scenario.concurrency, args.duration))
+                if scenario.before_round:
+                    scenario.before_round()
+                result.rounds.append(
+                    run_wrk(base, scenario.script, scenario.concurrency, args.duration, scenario.threads)
+                )
+            results.append(result)
+            if scenario.note:
+                notes.append(f"- {scenario.group} / {scenario.name}: {scenario.note}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    notes.extend(context.get("notes", []))
+    text = report(results, args, time.monotonic() - started, notes)
+    out_dir = ROOT / "benchmarks" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}.md"
+    path.write_text(text)
+    print(text)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

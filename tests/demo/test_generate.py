@@ -1,0 +1,118 @@
+"""The generated shops are what the services would have written: statistics, ledger and rollups agree."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, Max, Q, Sum
+
+from savdo.customers.models import Customer
+from savdo.demo.generator import TenantPlan, generate_shops
+from savdo.demo.management.commands.demo import DEMO_NAME
+from savdo.demo.management.commands.generate import BIG_NAME, bench_plans
+from savdo.inventory.models import Batch, StockBalance, StockMovement
+from savdo.sales.models import Sale
+from savdo.sales.rollups import rollup_rows, rollups_rebuild
+from savdo.tenancy.models import Tenant
+from tests.conftest import client_for
+
+
+@pytest.fixture
+def shop():
+    plan = TenantPlan(
+        name="Generated shop",
+        customers=120,
+        products=40,
+        sales=300,
+        days=20,
+        owner_username="gen-owner",
+        password="Gen-Savdo-2025",
+        busy_customer_purchases=25,
+        with_batches=True,
+    )
+    (summary,) = generate_shops([plan], seed=7, log=lambda s: None)
+    return summary
+
+
+def test_customer_statistics_equal_their_sales(shop):
+    tenant = shop["tenant"]
+    rows = (
+        Sale.objects.filter(tenant=tenant, status__in=["completed", "refunded"], customer__isnull=False)
+        .values("customer")
+        .annotate(
+            spent=Sum("total_amount", filter=Q(status="completed")),
+            n=Count("id", filter=Q(status="completed")),
+            points=Sum("loyalty_points", filter=Q(status="completed")),
+            last=Max("completed_at"),
+        )
+    )
+    expected = {r["customer"]: r for r in rows}
+    assert len(expected) > 10
+    for customer in Customer.objects.filter(tenant=tenant):
+        row = expected.get(customer.pk)
+        assert customer.total_purchases == Decimal(row["spent"] or 0 if row else 0).quantize(Decimal("0.01"))
+        assert customer.total_purchases_count == (row["n"] if row else 0)
+        assert customer.loyalty_points == Decimal(row["points"] or 0 if row else 0).quantize(Decimal("0.01"))
+        assert customer.last_purchase_at == (row["last"] if row else None)
+    assert Customer.objects.filter(tenant=tenant).order_by("-total_purchases_count").first().total_purchases_count >= 25
+
+
+def test_stock_balances_are_the_ledger(shop):
+    tenant = shop["tenant"]
+    for balance in StockBalance.objects.filter(tenant=tenant):
+        movements = list(StockMovement.objects.filter(product=balance.product).values_list("quantity", flat=True))
+        assert balance.quantity == sum(movements, Decimal("0")), balance.product_id
+        assert balance.quantity >= 0
+    for batch in Batch.objects.filter(tenant=tenant):
+        movements = StockMovement.objects.filter(batch=batch).values_list("quantity", flat=True)
+        assert batch.quantity == sum(movements, Decimal("0"))
+        assert batch.quantity >= 0
+    assert Batch.objects.filter(tenant=tenant).exists()
+
+
+def test_rollups_equal_a_rebuild_from_the_sales(shop):
+    tenant = shop["tenant"]
+    generated = rollup_rows(tenant=tenant)
+    assert generated["days"] and generated["products"] and generated["customers"]
+    dates = sorted(generated["days"])
+    rollups_rebuild(tenant=tenant, date_from=dates[0], date_to=dates[-1])
+    assert rollup_rows(tenant=tenant) == generated
+
+
+def test_receipt_numbers_are_unique_and_refunds_exist(shop):
+    tenant = shop["tenant"]
+    sales = Sale.objects.filter(tenant=tenant)
+    assert sales.values("receipt_number").distinct().count() == sales.count()
+    assert shop["refunds"] == sales.filter(status="refunded").count()
+
+
+def test_generated_customers_are_found_through_the_api(shop):
+    tenant = shop["tenant"]
+    owner = tenant.memberships.get(role="owner").user
+    client = client_for(owner, tenant)
+    customer = Customer.objects.filter(tenant=tenant).exclude(last_name="").first()
+    response = client.get("/api/customers/customers/", {"search": customer.last_name})
+    assert response.status_code == 200
+    assert customer.pk in [row["id"] for row in response.json()["results"]]
+    response = client.get("/api/customers/customers/search_by_phone/", {"phone": customer.phone})
+    assert response.status_code == 200
+    assert response.json()["data"]["id"] == customer.pk
+
+
+def test_demo_is_idempotent():
+    call_command("demo", customers=50, products=30, days=5, sales_per_day=10)
+    counts = (Tenant.objects.count(), Customer.objects.count(), Sale.objects.count())
+    call_command("demo")
+    assert (Tenant.objects.count(), Customer.objects.count(), Sale.objects.count()) == counts
+    assert Tenant.objects.filter(name=DEMO_NAME).count() == 1
+
+
+def test_generate_command_distribution():
+    plans = bench_plans(tenants=300, customers=1_000_000, products=2000, sales=670_000, days=365)
+    assert plans[0].name == BIG_NAME and plans[0].customers == 200_000 and plans[0].busy_customer_purchases == 500
+    assert plans[1].customers == 10_000
+    assert sum(p.customers for p in plans) == 1_000_000
+    assert len(plans) == 300
+    call_command("generate", tenants=4, customers=300, sales=400, days=10, products=40)
+    assert Customer.objects.count() == 300
+    assert Tenant.objects.filter(name=BIG_NAME).exists()
