@@ -108,6 +108,7 @@ def open_cashier_shifts(base: str, tenant_ctx: dict, count: int, *, hot: bool) -
     tenant = Tenant.objects.get(pk=tenant_ctx["id"])
     cashiers, product_sets = [], []
     ids = tenant_ctx["product_ids"]
+    _stock_up(tenant, ids)
     for index in range(count):
         user, _ = User.objects.get_or_create(username=f"bench-cashier-{tenant.pk}-{index}")
         Membership.objects.update_or_create(
@@ -122,6 +123,19 @@ def open_cashier_shifts(base: str, tenant_ctx: dict, count: int, *, hot: bool) -
             chunk = ids[index::count] or ids
             product_sets.append(chunk[:100])
     return cashiers, product_sets
+
+
+def _stock_up(tenant: Tenant, product_ids: list[int]) -> None:
+    """Enough stock for the cashier rounds (generated shops leave some products at zero on purpose,
+    for the out-of-stock alerts); received through the inventory service like any delivery."""
+    from decimal import Decimal
+
+    from savdo.catalog.models import Product
+    from savdo.inventory.services import stock_receive
+
+    owner = Membership.objects.filter(tenant=tenant, role=Role.OWNER).select_related("user").first().user
+    for product in Product.objects.for_tenant(tenant).filter(pk__in=product_ids):
+        stock_receive(tenant=tenant, user=owner, product=product, quantity=Decimal(100000), reason="benchmark stock")
 
 
 def _current_or_open_shift(base: str, token: str, key: str) -> int:
