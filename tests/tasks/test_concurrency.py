@@ -1,40 +1,18 @@
 """Concurrent actions on one task apply one after the other (row lock): exactly one wins."""
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from savdo.tasks import services
 from savdo.tasks.models import Task, TaskHistory
 from savdo.tenancy.models import Role
 from tests.factories import MembershipFactory, TenantFactory
+from tests.threads import race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
 ]
-
-
-def _race(*calls) -> list:
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_approve_and_reject_at_once_one_wins():
@@ -46,7 +24,7 @@ def test_approve_and_reject_at_once_one_wins():
         task = services.task_create(actor=manager, title="x", assigned_to=cashier.user)
         services.task_start(task=task, actor=cashier)
         services.task_submit_for_review(task=task, actor=cashier)
-        results = _race(
+        results = race(
             lambda t=task: services.task_approve(task=t, actor=owner),
             lambda t=task: services.task_reject(task=t, actor=manager, comment="again"),
         )

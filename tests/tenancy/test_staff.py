@@ -1,11 +1,10 @@
 """Staff of a store: `/api/users/staff/` and the membership services behind it."""
 
 import itertools
-import threading
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.exceptions import PermissionDenied
 
 from savdo.tasks import services as task_services
@@ -15,6 +14,7 @@ from savdo.tenancy.models import Membership, Role
 from tests.conftest import Member, client_for
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 from tests.generic import EndpointChecks
+from tests.threads import race
 
 User = get_user_model()
 STAFF = "/api/users/staff/"
@@ -301,28 +301,6 @@ def test_services_refuse_non_admins(tenant, owner):
         services.membership_deactivate(membership=owner.membership, actor=manager.membership)
 
 
-def _race(*calls) -> list:
-    """Run the calls in threads released together; each one's result or exception, in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 def test_two_owners_demoting_each_other_at_once_leave_one_owner():
@@ -330,7 +308,7 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner():
         tenant = TenantFactory()
         first = MembershipFactory(tenant=tenant, role=Role.OWNER)
         second = MembershipFactory(tenant=tenant, role=Role.OWNER)
-        results = _race(
+        results = race(
             lambda a=first, t=second: services.membership_change_role(membership=t, actor=a, role=Role.MANAGER),
             lambda a=second, t=first: services.membership_change_role(membership=t, actor=a, role=Role.MANAGER),
         )
