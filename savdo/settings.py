@@ -170,6 +170,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "savdo"}}
 
+# Cache who each access token is (user + membership) in the shared cache; see savdo/api/principals.py.
+SAVDO_PRINCIPAL_CACHE = env_bool("SAVDO_PRINCIPAL_CACHE", bool(REDIS_URL))
+
 # --- Auth -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -217,7 +220,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["savdo.accounts.authentication.SavdoJWTAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["savdo.api.authentication.CachedJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["savdo.api.renderers.OrjsonRenderer"],
     "DEFAULT_PARSER_CLASSES": ["savdo.api.parsers.SafeJSONParser"],
@@ -228,8 +231,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "savdo.api.schema.SurfaceAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "savdo.api.throttling.AnonRateThrottle",
+        "savdo.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("SAVDO_THROTTLE_ANON", "600/min"),

@@ -11,10 +11,24 @@ from tests.factories import MembershipFactory, TenantFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters and lock-outs live in the cache: every test starts with none."""
-    cache.clear()
+    """Throttle counters, lock-outs and cached principals live in the cache: every test starts with
+    none. On Redis only this test process's keys go (parallel workers share the database)."""
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
+
+
+def clear_cache():
+    if hasattr(cache, "delete_pattern"):  # django-redis: the pattern carries this worker's prefix
+        cache.delete_pattern("*")
+    else:
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _principal_cache(settings):
+    """Production runs with the principal cache (Redis); the tests do too, on either cache."""
+    settings.SAVDO_PRINCIPAL_CACHE = True
 
 
 @pytest.fixture(autouse=True)

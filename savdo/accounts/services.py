@@ -17,6 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from savdo.accounts.models import RevokedAccessToken, User
+from savdo.accounts.signals import access_token_revoked
 from savdo.core.phones import normalize_phone, region_of_phone
 from savdo.tenancy.models import Membership, Role, Tenant
 
@@ -185,3 +186,4 @@ def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) 
             jti=access[api_settings.JTI_CLAIM],
             defaults={"expires_at": datetime.fromtimestamp(access["exp"], tz=UTC)},
         )
+        access_token_revoked.send(sender=RevokedAccessToken, user=user)

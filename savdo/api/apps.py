@@ -6,3 +6,6 @@ class ApiConfig(AppConfig):
 
     name = "savdo.api"
     label = "savdo_api"
+
+    def ready(self):
+        from savdo.api import principals  # noqa: F401  (connects the cache's invalidation receivers)

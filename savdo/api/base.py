@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import timezone
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.routers import SimpleRouter
-from rest_framework.throttling import ScopedRateThrottle
 
 from savdo.accounts.authentication import SavdoJWTAuthentication
+from savdo.api import principals
+from savdo.api.throttling import ScopedRateThrottle
 from savdo.tenancy.permissions import HasTenantRole
 from savdo.tenancy.resolution import TENANT_HEADER, resolve_membership
 
@@ -25,7 +26,7 @@ class TenantScopedMixin:
     def check_permissions(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(request, "membership", None) is None:
-            membership = resolve_membership(user, request.META.get(TENANT_HEADER))
+            membership = self._membership(request, user)
             request.membership = membership
             request.tenant = membership.tenant
             request._request.tenant = membership.tenant
@@ -34,6 +35,18 @@ class TenantScopedMixin:
             except (ZoneInfoNotFoundError, ValueError):  # a mistyped zone falls back to TIME_ZONE
                 timezone.deactivate()
         super().check_permissions(request)
+
+    @staticmethod
+    def _membership(request, user):
+        """The membership from the principal cache if the authentication found it there, else the
+        database's answer (stored in the cache for the next request with this token)."""
+        found = getattr(request, "principal_lookup", None)
+        if found is not None and found.principal is not None and found.principal.membership is not None:
+            return found.principal.membership
+        membership = resolve_membership(user, request.META.get(TENANT_HEADER))
+        if found is not None:
+            principals.store(found, user=user, membership=membership)
+        return membership
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -27,6 +27,7 @@ class SavdoJWTScheme(SimpleJWTScheme):
     """Our JWT authentication is simplejwt's, so it is documented as simplejwt's bearer scheme."""
 
     target_class = "savdo.accounts.authentication.SavdoJWTAuthentication"
+    match_subclasses = True  # savdo.api.authentication.CachedJWTAuthentication
     name = "jwtAuth"
 
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from savdo.api.base import TenantScopedMixin
@@ -19,6 +18,7 @@ from savdo.api.crm_v1.conventions import CrmErrorsMixin
 from savdo.api.errors import Conflict
 from savdo.api.retail.conventions import RetailErrorsMixin
 from savdo.api.telecom.conventions import TelecomErrorsMixin
+from savdo.api.throttling import ScopedRateThrottle
 from savdo.tenancy.roles import MANAGERS
 
 # surface -> (path prefix, error mixin)

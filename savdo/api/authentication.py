@@ -1,0 +1,42 @@
+"""The API's authentication: simplejwt's token checks, with who the token is read from the cache."""
+
+from rest_framework_simplejwt.settings import api_settings
+
+from savdo.accounts.authentication import SavdoJWTAuthentication
+from savdo.api import principals
+from savdo.tenancy.resolution import TENANT_HEADER
+
+
+class CachedJWTAuthentication(SavdoJWTAuthentication):
+    """Checks the token's signature and expiry every time; the user (and, for the permission check,
+    the membership) comes from `savdo.api.principals` when this token was seen before.
+
+    What the cache found is left on the request as `principal_lookup` for TenantScopedMixin.
+    """
+
+    def authenticate(self, request):
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        validated_token = self.get_validated_token(raw_token)
+        found = None
+        if principals.enabled():
+            user_id = validated_token.get(api_settings.USER_ID_CLAIM)
+            jti = validated_token.get(api_settings.JTI_CLAIM)
+            if user_id is not None and jti:
+                found = principals.lookup(
+                    user_id=user_id,
+                    jti=str(jti),
+                    tenant_key=(request.META.get(TENANT_HEADER) or "").strip(),
+                    expires_at=float(validated_token.get("exp", 0)),
+                )
+        request.principal_lookup = found
+        if found is not None and found.principal is not None:
+            return found.principal.user, validated_token
+        user = self.get_user(validated_token)
+        if found is not None:
+            principals.store(found, user=user, membership=None)
+        return user, validated_token

@@ -1,0 +1,136 @@
+"""Who a request is, cached: the user behind an access token and the membership it acts through.
+
+Without it every API request runs two queries (the user with the token's revocation, then the
+membership with its tenant) before doing any work. With it, a request whose token was seen before
+reads both from the shared cache in one round trip (`MGET`).
+
+Correctness rests on a generation per user (`principal:gen:<user id>`, a random value):
+- an entry stores the generation it was built under and is used only while that is current;
+- every change that can alter the answer starts a new generation: the user saved or deleted, one of
+  their memberships saved or deleted, a tenant they belong to saved or deleted, or one of their
+  access tokens revoked (sign-out). The receivers below do it right away and again when the
+  transaction commits, so a request that read the database before the commit cannot keep an old
+  answer alive;
+- the generation is read before the database, so an entry built from data read before a change
+  carries the old generation;
+- when the generation is missing (never set, or evicted) nothing is stored until one exists.
+Writes that bypass `save()` (`QuerySet.update()` on users, memberships or tenants) must call
+`forget_user()` themselves; none do today.
+
+On by default when a shared cache (Redis) is configured; with the per-process memory cache it
+would not see other processes' changes, so it stays off unless `SAVDO_PRINCIPAL_CACHE` says so.
+"""
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from savdo.accounts.models import User
+from savdo.accounts.signals import access_token_revoked
+from savdo.tenancy.models import Membership, Tenant
+
+# Tenant keys the cache keys may carry; anything else is resolved (and refused) without the cache.
+CACHEABLE_TENANT_KEY = re.compile(r"[A-Za-z0-9_-]{0,64}")
+
+
+@dataclass
+class Principal:
+    generation: str
+    user: User
+    membership: Membership | None
+
+
+@dataclass
+class Lookup:
+    """What the authentication found in the cache, for the permission check to complete."""
+
+    generation: str | None
+    jti: str
+    tenant_key: str
+    expires_at: float
+    principal: Principal | None
+
+
+def enabled() -> bool:
+    return settings.SAVDO_PRINCIPAL_CACHE
+
+
+def _generation_key(user_id) -> str:
+    return f"principal:gen:{user_id}"
+
+
+def _entry_key(jti: str, tenant_key: str) -> str:
+    return f"principal:{jti}:{tenant_key}"
+
+
+def lookup(*, user_id, jti: str, tenant_key: str, expires_at: float) -> Lookup | None:
+    """The cached principal for this token and tenant key (None in `principal` on a miss).
+
+    None when the request cannot use the cache (an odd tenant key).
+    """
+    if not CACHEABLE_TENANT_KEY.fullmatch(tenant_key):
+        return None
+    generation_key, entry_key = _generation_key(user_id), _entry_key(jti, tenant_key)
+    found = cache.get_many([generation_key, entry_key])
+    generation, entry = found.get(generation_key), found.get(entry_key)
+    if generation is None:
+        cache.add(generation_key, secrets.token_hex(8), None)
+    hit = (
+        entry is not None
+        and generation is not None
+        and entry.generation == generation
+        and str(entry.user.pk) == str(user_id)
+    )
+    return Lookup(generation, jti, tenant_key, expires_at, entry if hit else None)
+
+
+def store(found: Lookup, *, user: User, membership: Membership | None) -> None:
+    """Remember the principal read from the database under the generation read before it."""
+    timeout = int(found.expires_at - time.time())
+    if found.generation is None or timeout <= 0:
+        return
+    principal = Principal(found.generation, user, membership)
+    found.principal = principal
+    cache.set(_entry_key(found.jti, found.tenant_key), principal, timeout)
+
+
+def forget_user(user_id) -> None:
+    """Start a new generation for this user now and again once the current transaction commits."""
+    if not enabled() or user_id is None:
+        return
+
+    def bump():
+        cache.set(_generation_key(user_id), secrets.token_hex(8), None)
+
+    bump()
+    transaction.on_commit(bump)
+
+
+@receiver([post_save, post_delete], sender=User, dispatch_uid="principals_user")
+def _user_changed(sender, instance, **kwargs):
+    forget_user(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Membership, dispatch_uid="principals_membership")
+def _membership_changed(sender, instance, **kwargs):
+    forget_user(instance.user_id)
+
+
+@receiver([post_save, post_delete], sender=Tenant, dispatch_uid="principals_tenant")
+def _tenant_changed(sender, instance, created=False, **kwargs):
+    if created or not enabled():
+        return
+    for user_id in Membership.objects.filter(tenant_id=instance.pk).values_list("user_id", flat=True):
+        forget_user(user_id)
+
+
+@receiver(access_token_revoked, dispatch_uid="principals_revoked")
+def _token_revoked(sender, user, **kwargs):
+    forget_user(user.pk)

@@ -1,0 +1,130 @@
+"""The principal cache: a known token skips the user and membership queries, and every change that
+could alter who the token is (sign-out, user, membership, tenant) is seen by the very next request."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from savdo.api import principals
+from savdo.tenancy import services as tenancy_services
+from savdo.tenancy.models import Role
+from tests.conftest import Member
+
+CUSTOMERS = "/api/customers/customers/"
+
+
+@pytest.fixture
+def cashier(tenant):
+    return Member(tenant, Role.CASHIER)
+
+
+def _queries(client, path=CUSTOMERS, **extra):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path, **extra)
+    return response, [q["sql"] for q in ctx.captured_queries]
+
+
+def _auth_queries(sqls):
+    return [s for s in sqls if "accounts_user" in s or "tenancy_membership" in s]
+
+
+def test_second_request_with_the_same_token_reads_no_user_or_membership(cashier):
+    first, sqls = _queries(cashier.client)
+    assert first.status_code == 200
+    assert len(_auth_queries(sqls)) == 2
+    second, sqls = _queries(cashier.client)
+    assert second.status_code == 200
+    assert _auth_queries(sqls) == []
+    assert second.json() == first.json()
+
+
+def test_off_means_every_request_reads_the_database(cashier, settings):
+    settings.SAVDO_PRINCIPAL_CACHE = False
+    cashier.client.get(CUSTOMERS)
+    _, sqls = _queries(cashier.client)
+    assert len(_auth_queries(sqls)) == 2
+
+
+def test_sign_out_refuses_the_cached_token_at_once(cashier):
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    refresh = RefreshToken.for_user(cashier.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+    client.defaults["HTTP_X_TENANT_KEY"] = cashier.tenant.key
+    assert client.get(CUSTOMERS).status_code == 200
+    assert client.post("/api/v1/auth/logout", {"refresh_token": str(refresh)}, format="json").status_code == 200
+    assert client.get(CUSTOMERS).status_code == 401
+    # another token of the same user is unaffected, and comes from the database again
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+
+
+def test_deactivated_membership_is_refused_at_once(tenant, cashier):
+    owner = Member(tenant, Role.OWNER)
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    tenancy_services.membership_deactivate(membership=cashier.membership, actor=owner.membership)
+    assert cashier.client.get(CUSTOMERS).status_code == 403
+
+
+def test_role_change_applies_at_once(tenant, cashier):
+    assert cashier.client.get("/api/analytics/daily-sales/today/").status_code == 403
+    cashier.membership.role = Role.MANAGER
+    cashier.membership.save()
+    assert cashier.client.get("/api/analytics/daily-sales/today/").status_code == 200
+
+
+def test_deactivated_user_is_refused_at_once(cashier):
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    cashier.user.is_active = False
+    cashier.user.save()
+    assert cashier.client.get(CUSTOMERS).status_code == 401
+
+
+def test_deactivated_tenant_is_refused_at_once(tenant, cashier):
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    tenant.is_active = False
+    tenant.save()
+    assert cashier.client.get(CUSTOMERS).status_code == 403
+
+
+def test_tenant_settings_change_is_seen_at_once(tenant, cashier):
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    tenant.time_zone = "Asia/Samarkand"
+    tenant.save()
+    # the next request acts with the saved tenant, not the cached copy
+    cashier.client.get(CUSTOMERS)
+    found = principals.lookup(
+        user_id=cashier.user.pk,
+        jti=_jti(cashier.client),
+        tenant_key=tenant.key,
+        expires_at=2**31,
+    )
+    assert found.principal.membership.tenant.time_zone == "Asia/Samarkand"
+
+
+def test_tenant_key_picks_its_own_entry(tenant, other_tenant, cashier):
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(tenant=other_tenant, user=cashier.user, role=Role.MANAGER)
+    here = cashier.client.get("/api/analytics/daily-sales/today/")
+    there = cashier.client.get("/api/analytics/daily-sales/today/", HTTP_X_TENANT_KEY=other_tenant.key)
+    assert (here.status_code, there.status_code) == (403, 200)
+    assert cashier.client.get("/api/analytics/daily-sales/today/").status_code == 403
+    assert cashier.client.get(CUSTOMERS, HTTP_X_TENANT_KEY="not-mine").status_code == 403
+    assert cashier.client.get(CUSTOMERS, HTTP_X_TENANT_KEY="odd key ✓").status_code == 403
+
+
+def test_lost_generation_is_a_miss_not_a_stale_hit(cashier):
+    assert cashier.client.get(CUSTOMERS).status_code == 200
+    cache.delete(f"principal:gen:{cashier.user.pk}")
+    _, sqls = _queries(cashier.client)
+    assert len(_auth_queries(sqls)) == 2
+
+
+def _jti(client) -> str:
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    header = client._credentials["HTTP_AUTHORIZATION"]
+    return str(AccessToken(header.split()[1])["jti"])
