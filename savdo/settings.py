@@ -172,6 +172,8 @@ else:
 
 # Cache who each access token is (user + membership) in the shared cache; see savdo/api/principals.py.
 SAVDO_PRINCIPAL_CACHE = env_bool("SAVDO_PRINCIPAL_CACHE", bool(REDIS_URL))
+# Cache exact list totals per tenant, kept exact by write versions; see savdo/core/counts.py.
+SAVDO_CACHED_COUNTS = env_bool("SAVDO_CACHED_COUNTS", bool(REDIS_URL))
 
 # --- Auth -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

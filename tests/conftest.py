@@ -26,9 +26,11 @@ def clear_cache():
 
 
 @pytest.fixture(autouse=True)
-def _principal_cache(settings):
-    """Production runs with the principal cache (Redis); the tests do too, on either cache."""
+def _shared_cache_features(settings):
+    """Production runs with the principal cache and cached list totals (Redis); the tests do too,
+    on either cache."""
     settings.SAVDO_PRINCIPAL_CACHE = True
+    settings.SAVDO_CACHED_COUNTS = True
 
 
 @pytest.fixture(autouse=True)

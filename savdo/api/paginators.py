@@ -4,15 +4,31 @@
 page's primary keys are read first (`SELECT id ... ORDER BY ... OFFSET n LIMIT k`, which an index
 on the ordering columns answers without touching the table), then only those k rows are fetched.
 One query more on deep pages only; the count of queries never depends on the page size.
+
+Given the request's tenant, the total comes from `savdo.core.counts.cached_count` (exact, cached
+until the tenant's rows in the model's count scope change).
 """
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.utils.functional import cached_property
+
+from savdo.core.counts import cached_count
 
 DEFERRED_JOIN_FROM = 200
 
 
 class DeferredJoinPaginator(Paginator):
+    def __init__(self, object_list, per_page, *args, tenant_id=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.tenant_id = tenant_id
+
+    @cached_property
+    def count(self):
+        if isinstance(self.object_list, QuerySet):
+            return cached_count(self.object_list, tenant_id=self.tenant_id)
+        return super().count
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page

@@ -2,12 +2,37 @@
 
 from django.db import models
 
+from savdo.core import counts
+
 
 class TenantQuerySet(models.QuerySet):
     """Every read of a tenant-owned model starts with `for_tenant`: nothing reads across tenants."""
 
     def for_tenant(self, tenant):
         return self.filter(tenant=tenant)
+
+
+class CountScopedQuerySet(TenantQuerySet):
+    """For models with a `count_scope` (see savdo/core/counts.py): bulk writes start new versions
+    of their tenants' cached list totals, after the write and again on commit.
+
+    `count_neutral_fields` on the model names fields no list filters on; updates of only those
+    keep the totals (a sale's F() update of a customer's statistics must not drop them).
+    """
+
+    def update(self, **kwargs):
+        neutral = getattr(self.model, "count_neutral_fields", frozenset())
+        if set(kwargs) <= neutral:
+            return super().update(**kwargs)
+        tenant_ids = list(self.order_by().values_list("tenant_id", flat=True).distinct())
+        rows = super().update(**kwargs)
+        counts.changed(self.model.count_scope, tenant_ids)
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        counts.changed(self.model.count_scope, [obj.tenant_id for obj in created])
+        return created
 
 
 class TenantOwned(models.Model):

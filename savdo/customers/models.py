@@ -62,7 +62,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from savdo.core.models import TenantOwned, TenantQuerySet, TimeStamped
+from savdo.core.models import CountScopedQuerySet, TenantOwned, TimeStamped
 from savdo.core.money import ZERO, MoneyField, money
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -140,6 +140,10 @@ class CustomerGroup(TenantOwned, TimeStamped):
     )
     is_active = models.BooleanField(_("active"), default=True)
 
+    # Customer lists filter on groups (VIPs by group discount): one scope of cached list totals.
+    count_scope = "customers"
+    objects = CountScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("customer group")
         verbose_name_plural = _("customer groups")
@@ -205,7 +209,7 @@ def _search_text(customer: "Customer") -> str:
     return search_fold("\n".join(p for p in parts if p))
 
 
-class CustomerQuerySet(TenantQuerySet):
+class CustomerQuerySet(CountScopedQuerySet):
     """Keeps `search_text` right for writes that bypass `Customer.save()`."""
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -306,6 +310,12 @@ class Customer(TenantOwned, TimeStamped):
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     objects = CustomerQuerySet.as_manager()
+    # Cached list totals (savdo/core/counts.py); no list filters on the purchase statistics, which
+    # every sale updates.
+    count_scope = "customers"
+    count_neutral_fields = frozenset(
+        {"total_purchases", "total_purchases_count", "loyalty_points", "last_purchase_at", "updated_at"}
+    )
 
     class Meta:
         verbose_name = _("customer")

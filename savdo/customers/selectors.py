@@ -17,8 +17,8 @@ MAX_SEARCH_WORDS = 8
 
 
 def customer_list(*, tenant: Tenant) -> QuerySet[Customer]:
-    """The tenant's customers, newest first, with their group."""
-    return Customer.objects.for_tenant(tenant).select_related("group").order_by("-created_at", "-id")
+    """The tenant's customers, newest first (lists show the group's id only: no join)."""
+    return Customer.objects.for_tenant(tenant).order_by("-created_at", "-id")
 
 
 def search_words(term: str) -> list[str]:

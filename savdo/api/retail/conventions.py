@@ -22,10 +22,17 @@ DEFAULT_PAGE_SIZE = 20
 
 
 class RetailPagination(PageNumberPagination):
-    django_paginator_class = DeferredJoinPaginator
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = settings.MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.tenant_id = getattr(getattr(request, "tenant", None), "pk", None)
+        return super().paginate_queryset(queryset, request, view)
+
+    def django_paginator_class(self, object_list, per_page):
+        """DRF builds its paginator through this attribute; a method lets it carry the tenant."""
+        return DeferredJoinPaginator(object_list, per_page, tenant_id=self.tenant_id)
 
 
 class RetailErrorsMixin:

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from savdo.api.fastlists import FastListSerializer
 from savdo.core.money import MONEY_MAX_DIGITS, MONEY_PLACES
 from savdo.core.phones import normalize_phone
 from savdo.customers import services
@@ -168,6 +169,7 @@ class RetailCustomerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "total_purchases_count"]
         # Phone/e-mail uniqueness is the service's rule (with the documented message).
         validators: list = []
+        list_serializer_class = FastListSerializer
 
     def to_internal_value(self, data):
         # First name is required unless 001 §6's `name` stands in for it; reported with the other

@@ -1,0 +1,102 @@
+"""FastListSerializer renders exactly what DRF's ListSerializer renders, for every serializer using it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework import serializers
+
+from savdo.api import fastlists
+from savdo.api.retail.customers.serializers import RetailCustomerSerializer
+from savdo.customers.models import Customer, CustomerStatus, CustomerType
+from tests.customers.factories import CustomerFactory, CustomerGroupFactory
+
+USERS = [RetailCustomerSerializer]
+
+
+def _drf(serializer_class, rows, context):
+    return serializers.ListSerializer(child=serializer_class(context=context), context=context).to_representation(rows)
+
+
+def _fast(serializer_class, rows, context):
+    return serializer_class(rows, many=True, context=context).data
+
+
+@pytest.mark.parametrize("serializer_class", USERS)
+def test_every_user_is_planned(serializer_class):
+    assert serializer_class.Meta.list_serializer_class is fastlists.FastListSerializer
+    assert fastlists._plan(serializer_class()) is not None
+
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    first=text,
+    last=text,
+    company=text,
+    display=text,
+    kind=st.sampled_from(CustomerType.values),
+    status=st.sampled_from(CustomerStatus.values),
+    birthday=st.none() | st.dates(dt.date(1900, 1, 1), dt.date(2030, 1, 1)),
+    money=st.decimals(0, 10**9, places=2),
+    count=st.integers(0, 10**6),
+    bought=st.none() | st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)),
+    grouped=st.booleans(),
+)
+def test_customers_render_as_drf_renders_them(
+    tenant, first, last, company, display, kind, status, birthday, money, count, bought, grouped
+):
+    group = CustomerGroupFactory(tenant=tenant) if grouped else None
+    customer = CustomerFactory(
+        tenant=tenant,
+        first_name=first,
+        last_name=last,
+        company_name=company,
+        display_name=display,
+        customer_type=kind,
+        status=status,
+        birthday=birthday,
+        group=group,
+        discount_percent=Decimal("12.5"),
+    )
+    Customer.objects.filter(pk=customer.pk).update(
+        total_purchases=money, loyalty_points=money / 7, total_purchases_count=count, last_purchase_at=bought
+    )
+    rows = list(Customer.objects.filter(pk=customer.pk))
+    context = {"tenant": tenant}
+    with timezone.override("Asia/Tashkent"):
+        assert _fast(RetailCustomerSerializer, rows, context) == _drf(RetailCustomerSerializer, rows, context)
+
+
+def test_serializer_with_custom_representation_falls_back_to_drf(tenant):
+    class Custom(RetailCustomerSerializer):
+        def to_representation(self, instance):
+            return {"id": instance.pk, "custom": True}
+
+        class Meta(RetailCustomerSerializer.Meta):
+            list_serializer_class = fastlists.FastListSerializer
+
+    customer = CustomerFactory(tenant=tenant)
+    assert Custom([customer], many=True, context={}).data == [{"id": customer.pk, "custom": True}]
+
+
+def test_unplannable_fields_fall_back_to_drf(tenant):
+    class WithMethod(serializers.ModelSerializer):
+        shout = serializers.SerializerMethodField()
+
+        class Meta:
+            model = Customer
+            fields = ["id", "shout"]
+            list_serializer_class = fastlists.FastListSerializer
+
+        def get_shout(self, obj):
+            return obj.first_name.upper()
+
+    customer = CustomerFactory(tenant=tenant, first_name="aziz")
+    assert fastlists._plan(WithMethod()) is None
+    assert WithMethod([customer], many=True).data == [{"id": customer.pk, "shout": "AZIZ"}]
