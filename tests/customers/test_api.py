@@ -421,6 +421,7 @@ def test_group_members_ordering_uses_customer_fields(owner, tenant):
 
 def test_vip_query_count_is_constant_with_groups(owner, tenant, settings):
     settings.SAVDO_CACHED_COUNTS = False  # both sides run their count
+
     def run():
         with CaptureQueriesContext(connection) as queries:
             assert owner.client.get(f"{BASE}vip_customers/?page_size=100").status_code == 200
