@@ -248,26 +248,41 @@ def _net_product_sums() -> dict:
 
 def top_products(*, tenant: Tenant, period: Period, order_by: str = "revenue", limit: int = 10) -> list[dict]:
     """001 §4.2 "Топ товаров": products by net revenue, net quantity or profit over the period, best
-    first. One aggregate over the period's per-product rollup rows (`product_code` is the SKU)."""
+    first (ties by name). One statement: the period's per-product rollup rows are summed per product
+    on the (tenant, date, product) index and ranked; only products ranked within `limit` (ties
+    included, so the name order among them is right) are joined for their name and SKU
+    (`product_code`)."""
     key = TOP_PRODUCT_ORDER[order_by]
-    rows = (
+    ranked = (
         DailyProductSales.objects.for_tenant(tenant)
         .filter(date__gte=period.start, date__lte=period.end)
-        .values("product_id", "product__name", "product__sku")
+        .order_by()
+        .values("product_id")
         .annotate(**_net_product_sums())
-        .order_by(f"-{key}", "product__name", "product_id")[:limit]
+        .annotate(rank=Window(Rank(), order_by=F(key).desc()))
     )
+    inner_sql, params = ranked.query.get_compiler(using=ranked.db).as_sql()
+    product_table = connection.ops.quote_name(Product._meta.db_table)
+    sql = (
+        "SELECT ranked.product_id, p.name, p.sku, ranked.total_revenue, ranked.total_quantity, "
+        f"ranked.total_profit, ranked.sales_count FROM ({inner_sql}) ranked "
+        f"JOIN {product_table} p ON p.id = ranked.product_id WHERE ranked.rank <= %s "
+        f"ORDER BY ranked.{key} DESC, p.name, ranked.product_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, limit])
+        rows = cursor.fetchall()
     return [
         {
-            "product_id": row["product_id"],
-            "product_name": row["product__name"],
-            "product_code": row["product__sku"],
-            "total_revenue": money(row["total_revenue"]),
-            "total_quantity": quantity(row["total_quantity"]),
-            "total_profit": money(row["total_profit"]),
-            "sales_count": row["sales_count"],
+            "product_id": product_id,
+            "product_name": name,
+            "product_code": sku,
+            "total_revenue": _decimal(revenue),
+            "total_quantity": _decimal(sold, quantity),
+            "total_profit": _decimal(profit),
+            "sales_count": int(sales_count or 0),
         }
-        for row in rows
+        for product_id, name, sku, revenue, sold, profit, sales_count in rows
     ]
 
 
