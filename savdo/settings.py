@@ -174,6 +174,9 @@ else:
 SAVDO_PRINCIPAL_CACHE = env_bool("SAVDO_PRINCIPAL_CACHE", bool(REDIS_URL))
 # Cache exact list totals per tenant, kept exact by write versions; see savdo/core/counts.py.
 SAVDO_CACHED_COUNTS = env_bool("SAVDO_CACHED_COUNTS", bool(REDIS_URL))
+# Serve hot reads (lists, searches, reports) from rendered responses kept exact by the same write
+# versions; see savdo/api/readcache.py.
+SAVDO_RESPONSE_CACHE = env_bool("SAVDO_RESPONSE_CACHE", bool(REDIS_URL))
 
 # --- Auth -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

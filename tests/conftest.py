@@ -27,10 +27,11 @@ def clear_cache():
 
 @pytest.fixture(autouse=True)
 def _shared_cache_features(settings):
-    """Production runs with the principal cache and cached list totals (Redis); the tests do too,
-    on either cache."""
+    """Production runs with the principal cache, cached list totals and cached answers (Redis); the
+    tests do too, on either cache."""
     settings.SAVDO_PRINCIPAL_CACHE = True
     settings.SAVDO_CACHED_COUNTS = True
+    settings.SAVDO_RESPONSE_CACHE = True
 
 
 @pytest.fixture(autouse=True)

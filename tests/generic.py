@@ -132,6 +132,7 @@ class EndpointChecks:
         if not self.list_path:
             return
         settings.SAVDO_CACHED_COUNTS = False  # both sides run their count (tests/core/test_counts.py)
+        settings.SAVDO_RESPONSE_CACHE = False  # and the view itself (tests/api/test_readcache.py)
         mine = Member(tenant, self.actor_role)
         self.make_object(tenant)
         self.make_object(tenant)

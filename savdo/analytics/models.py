@@ -21,6 +21,8 @@ class StockSnapshot(TenantOwned):
     what the ledger says now.
     """
 
+    data_scope = "stock"  # read caches: savdo/core/versions.py
+
     date = models.DateField(_("date"))
     taken_at = models.DateTimeField(_("taken"), default=timezone.now)
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="+")

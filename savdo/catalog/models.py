@@ -21,6 +21,8 @@ PERCENT_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
 class Category(TenantOwned, TimeStamped):
     """A product category (001 §2.4), optionally inside a parent category. Names are unique per tenant."""
 
+    data_scope = "catalog"  # read caches: savdo/core/versions.py
+
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True, default="")
     parent = models.ForeignKey(
@@ -43,6 +45,8 @@ class Product(TenantOwned, TimeStamped):
     Prices include tax at `tax_rate` percent. `cost_price` is the default purchase cost; a batch
     received with its own cost overrides it for the goods of that batch.
     """
+
+    data_scope = "catalog"  # read caches: savdo/core/versions.py
 
     name = models.CharField(_("name"), max_length=255)
     sku = models.CharField(_("SKU"), max_length=64)

@@ -7,40 +7,34 @@ and kept exact by a version per (count scope, tenant):
 
 - a model opts in with `count_scope = "<name>"` (models whose rows a list's filters read share a
   scope: customers and their groups, because the VIP list filters on the group's discount);
-- every write to such a model starts a new version for its tenant, right away and again when the
-  transaction commits: `save()`/`delete()` through the signals connected in `connect()`, bulk
-  writes through `changed()`, which the models' querysets call (see `CustomerQuerySet`);
+- every write to such a model starts a new version for its tenant (savdo/core/versions.py: at once,
+  or when the transaction commits): `save()`/`delete()` through the signals connected in
+  `connect()`, bulk writes through `changed()`, which `TenantQuerySet` calls;
 - a total is stored under the version read *before* counting, so a count that saw the data before
   a write carries the old version and is never read again;
 - no version yet (a fresh cache, an evicted key): count, and let the next request use the cache;
 - inside a transaction nothing is cached (it could see its own uncommitted rows).
 
+The same receivers renew the `data` versions the response cache reads (savdo/api/readcache.py) for
+every model with a `data_scope`.
+
 The key is the count query's own SQL and parameters, so every filter, search term and tenant has
 its own total. A deliberate exception: querysets may skip `changed()` for fields no list filters
-on (purchase statistics written by every sale), see `CustomerQuerySet.COUNT_NEUTRAL_FIELDS`.
+on (purchase statistics written by every sale), see `Customer.count_neutral_fields`.
 """
 
 import hashlib
-import secrets
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from savdo.core import versions
+
 COUNT_TIMEOUT = 3600
-
-
-def _version_key(scope: str, tenant_id) -> str:
-    return f"count:v:{scope}:{tenant_id}"
-
-
-def _in_transaction(connection) -> bool:
-    """Inside a transaction of our own (the test case's wrapping transaction, which Django marks
-    `_from_testcase`, does not count: tests see the cache as production does)."""
-    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
 def cached_count(queryset: QuerySet, *, tenant_id) -> int:
@@ -48,16 +42,14 @@ def cached_count(queryset: QuerySet, *, tenant_id) -> int:
     scope = getattr(queryset.model, "count_scope", None)
     if scope is None or tenant_id is None or not settings.SAVDO_CACHED_COUNTS:
         return queryset.count()
-    if _in_transaction(connections[queryset.db]):
+    if versions.in_transaction(connections[queryset.db]):
         return queryset.count()
-    version_key = _version_key(scope, tenant_id)
-    version = cache.get(version_key)
-    if version is None:
-        cache.add(version_key, secrets.token_hex(8), None)
+    found = versions.current([versions.key("count", scope, tenant_id)])
+    if found is None:
         return queryset.count()
     sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
     digest = hashlib.blake2b(repr((queryset.db, sql, params)).encode(), digest_size=16).hexdigest()
-    key = f"count:{scope}:{tenant_id}:{version}:{digest}"
+    key = f"count:{scope}:{tenant_id}:{found[0]}:{digest}"
     total = cache.get(key)
     if total is None:
         total = queryset.count()
@@ -65,36 +57,58 @@ def cached_count(queryset: QuerySet, *, tenant_id) -> int:
     return total
 
 
-def changed(scope: str, tenant_ids) -> None:
-    """Totals of these tenants' lists in `scope` may have changed: new versions now and on commit."""
-    if not settings.SAVDO_CACHED_COUNTS:
+def data_scope(model) -> str | None:
+    """The scope of a model's rows for the read caches: `data_scope`, else its `count_scope`."""
+    return getattr(model, "data_scope", None) or getattr(model, "count_scope", None)
+
+
+def changed(model, tenant_ids, *, rows_only: bool = False, using: str = "default") -> None:
+    """Rows of `model` of these tenants changed: new data versions, and new count versions unless
+    `rows_only` (a write no list filters on). At once, or when the transaction commits."""
+    tenant_ids = {tenant_id for tenant_id in tenant_ids if tenant_id is not None}
+    scope = data_scope(model)
+    if not tenant_ids or scope is None:
         return
-    keys = [_version_key(scope, tenant_id) for tenant_id in set(tenant_ids) if tenant_id is not None]
-    if not keys:
-        return
-
-    def bump():
-        cache.set_many({key: secrets.token_hex(8) for key in keys}, None)
-
-    bump()
-    transaction.on_commit(bump)
+    keys = [versions.key("data", scope, tenant_id) for tenant_id in tenant_ids]
+    count_scope = getattr(model, "count_scope", None)
+    if count_scope and not rows_only:
+        keys += [versions.key("count", count_scope, tenant_id) for tenant_id in tenant_ids]
+    versions.bump(keys, using=using)
 
 
-def _row_changed(sender, instance, **kwargs):
-    changed(sender.count_scope, [instance.tenant_id])
+def all_changed(tenant_ids, using: str = "default") -> None:
+    """Every scope of these tenants changed (a bulk load that bypassed the models)."""
+    count_scopes = {getattr(model, "count_scope", None) for model in apps.get_models()} - {None}
+    keys = [versions.key("count", scope, tenant_id) for scope in count_scopes for tenant_id in tenant_ids]
+    keys += [versions.key("data", scope, tenant_id) for scope in _ALL_SCOPES for tenant_id in tenant_ids]
+    versions.bump(keys, using=using)
 
 
-def _links_changed(sender, instance, action, **kwargs):
+def _row_changed(sender, instance, using="default", **kwargs):
+    changed(sender, [instance.tenant_id], using=using)
+
+
+def _links_changed(sender, instance, action, using="default", **kwargs):
     if action.startswith("post_") and hasattr(instance, "tenant_id"):
-        changed(type(instance).count_scope, [instance.tenant_id])
+        changed(type(instance), [instance.tenant_id], using=using)
+
+
+def _tenant_saved(sender, instance, using="default", **kwargs):
+    versions.tenant_changed(instance.pk, _ALL_SCOPES, using=using)
+
+
+_ALL_SCOPES: set[str] = set()
 
 
 def connect() -> None:
-    """Connect save/delete (and many-to-many) receivers for every model with a `count_scope`
-    (CoreConfig.ready)."""
+    """Connect save/delete (and many-to-many) receivers for every model with a `data_scope` or a
+    `count_scope`, and renew all of a tenant's data versions when the tenant's own row (its time
+    zone, currency, settings) is saved (CoreConfig.ready)."""
+    post_save.connect(_tenant_saved, sender="tenancy.Tenant", dispatch_uid="versions_tenant_save")
     for model in apps.get_models():
-        if getattr(model, "count_scope", None):
-            uid = f"counts_{model._meta.label_lower}"
+        if data_scope(model):
+            _ALL_SCOPES.add(data_scope(model))
+            uid = f"versions_{model._meta.label_lower}"
             post_save.connect(_row_changed, sender=model, dispatch_uid=uid + "_save")
             post_delete.connect(_row_changed, sender=model, dispatch_uid=uid + "_delete")
             for field in model._meta.local_many_to_many:

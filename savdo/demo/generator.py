@@ -1018,6 +1018,6 @@ def generate_shops(plans: list[TenantPlan], *, seed: int = 42, log=print, fast_l
         # VACUUM sets the visibility map, so counts and deep pages can use index-only scans at once.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
-    # COPY bypasses the models: cached list totals of every tenant start a new version.
-    counts.changed("customers", Tenant.objects.values_list("pk", flat=True))
+    # COPY bypasses the models: cached totals and answers of every tenant start a new version.
+    counts.all_changed(list(Tenant.objects.values_list("pk", flat=True)))
     return summaries

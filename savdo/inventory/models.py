@@ -27,6 +27,8 @@ from savdo.inventory.choices import MovementKind
 class StockBalance(TenantOwned):
     """On-hand quantity of one product: the sum of its movements. Created on the first movement."""
 
+    data_scope = "stock"  # read caches: savdo/core/versions.py
+
     product = models.OneToOneField(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="stock")
     quantity = QuantityField(_("quantity on hand"), default=0)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -46,6 +48,8 @@ class Batch(TenantOwned, TimeStamped):
     `quantity` is the batch's on-hand balance (the sum of the movements naming this batch). A sale
     that names no batch takes from the earliest-expiring batches with stock first (FEFO).
     """
+
+    data_scope = "stock"  # read caches: savdo/core/versions.py
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="batches")
     batch_number = models.CharField(_("batch number"), max_length=64)
@@ -76,6 +80,8 @@ class StockMovement(TenantOwned):
     (required for adjustments), `user` who did it. `unit_cost` is the cost of the goods that moved
     (the batch's cost, else the product's), so the ledger also values stock.
     """
+
+    data_scope = "stock"  # read caches: savdo/core/versions.py
 
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="movements")
     batch = models.ForeignKey(

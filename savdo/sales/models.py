@@ -98,6 +98,8 @@ class Sale(TenantOwned):
     to refund. `loyalty_points` are the points the checkout gave the customer.
     """
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     session = models.ForeignKey(CashSession, verbose_name=_("shift"), on_delete=models.PROTECT, related_name="sales")
     cashier = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("cashier"), on_delete=models.PROTECT, related_name="+"
@@ -172,6 +174,8 @@ class SaleItem(TenantOwned):
     `refunded_*` accumulate what refunds returned of this line.
     """
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     sale = models.ForeignKey(Sale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="sale_items")
     batch = models.ForeignKey(
@@ -238,6 +242,8 @@ class SaleItemAllocation(TenantOwned):
     A refund puts goods back exactly where they came from (`refunded_quantity` tracks how much).
     """
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     item = models.ForeignKey(SaleItem, on_delete=models.CASCADE, related_name="allocations")
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     quantity = QuantityField(_("quantity"))
@@ -256,6 +262,8 @@ class SaleItemAllocation(TenantOwned):
 class Payment(TenantOwned):
     """One payment of a checkout. `amount` is what it pays of the sale; for cash `received_amount`
     is what the customer handed over and `change_amount` what they got back."""
+
+    data_scope = "sales"  # read caches: savdo/core/versions.py
 
     sale = models.ForeignKey(Sale, verbose_name=_("sale"), on_delete=models.CASCADE, related_name="payments")
     payment_method = models.CharField(_("payment method"), max_length=16, choices=PaymentMethod.choices)
@@ -290,6 +298,8 @@ class Refund(TenantOwned):
     sale's own shift if still open, else none (refunded from the back office).
     """
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     sale = models.ForeignKey(Sale, verbose_name=_("sale"), on_delete=models.PROTECT, related_name="refunds")
     session = models.ForeignKey(
         CashSession, verbose_name=_("shift"), null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
@@ -322,6 +332,8 @@ class Refund(TenantOwned):
 class RefundItem(TenantOwned):
     """What a refund returned of one sale line: quantity and its share of amount, discount, tax, cost."""
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="items")
     sale_item = models.ForeignKey(SaleItem, on_delete=models.PROTECT, related_name="refund_items")
     quantity = QuantityField(_("quantity"))
@@ -333,6 +345,8 @@ class RefundItem(TenantOwned):
 
 class RefundPayment(TenantOwned):
     """The part of a refund paid back through one of the sale's payments (cash first)."""
+
+    data_scope = "sales"  # read caches: savdo/core/versions.py
 
     refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="payments")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -350,6 +364,8 @@ class DailySales(TenantOwned):
     001 §4.1 maps: `total_sales` = sales_amount, `total_sales_count` = sales_count, `total_discount`
     = discount_amount, `total_tax` = tax_amount, `total_items_sold` = items_sold, `unique_customers`.
     """
+
+    data_scope = "sales"  # read caches: savdo/core/versions.py
 
     date = models.DateField(_("date"))
     sales_count = models.PositiveIntegerField(default=0)
@@ -385,6 +401,8 @@ class DailyProductSales(TenantOwned):
     refunded_cost), kept up to date; revenue is after discount, tax included; `sales_count` counts
     checkouts that sold the product."""
 
+    data_scope = "sales"  # read caches: savdo/core/versions.py
+
     # No index of its own: the (tenant, date, product) and (tenant, product, date) indexes lead with
     # the tenant, and a bare tenant index lured the planner into scanning a year of rows for a month.
     tenant = models.ForeignKey("tenancy.Tenant", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -411,6 +429,8 @@ class DailyProductSales(TenantOwned):
 class DailyCustomer(TenantOwned):
     """A customer bought something on this local day: the insert that creates the row counts them
     once in `DailySales.unique_customers`."""
+
+    data_scope = "sales"  # read caches: savdo/core/versions.py
 
     date = models.DateField(_("date"))
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")

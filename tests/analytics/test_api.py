@@ -276,7 +276,8 @@ def test_rollup_reports_read_no_sales_and_cost_the_same_with_more_sales(tenant, 
     assert len(after) == len(before)
 
 
-def test_segments_and_at_risk_are_single_statements(tenant, clock, shop):
+def test_segments_and_at_risk_are_single_statements(tenant, clock, shop, settings):
+    settings.SAVDO_RESPONSE_CACHE = False  # the statements themselves, not the cached answers
     client = Member(tenant, Role.MANAGER).client
     base = len(_queries(client, "/api/analytics/daily-sales/today/"))  # auth + one rollup read
     segments = _queries(client, "/api/analytics/customer-analytics/segments/")

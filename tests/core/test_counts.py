@@ -15,6 +15,13 @@ from tests.customers.factories import CustomerFactory, CustomerGroupFactory
 LIST = "/api/customers/customers/"
 
 
+@pytest.fixture(autouse=True)
+def _counts_only(settings):
+    """These tests watch the COUNT queries, so the whole answer must not come from the response
+    cache (tests/api/test_readcache.py covers that one)."""
+    settings.SAVDO_RESPONSE_CACHE = False
+
+
 @pytest.fixture
 def cashier(tenant):
     return Member(tenant, Role.CASHIER)

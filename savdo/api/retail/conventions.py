@@ -15,6 +15,7 @@ from rest_framework.routers import SimpleRouter
 from savdo.api.base import OptionalSlashRouter, TenantScopedMixin
 from savdo.api.errors import drf_style_body, make_exception_handler
 from savdo.api.paginators import DeferredJoinPaginator
+from savdo.api.readcache import ReadCacheMixin
 
 exception_handler = make_exception_handler(drf_style_body)
 
@@ -40,7 +41,7 @@ class RetailErrorsMixin:
         return exception_handler
 
 
-class RetailViewMixin(RetailErrorsMixin, TenantScopedMixin):
+class RetailViewMixin(RetailErrorsMixin, ReadCacheMixin, TenantScopedMixin):
     pagination_class = RetailPagination
 
 

@@ -83,6 +83,7 @@ class DailySalesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Analyt
 
     serializer_class = serializers.AnalyticsDailyReportSerializer
     lookup_value_regex = ID_PATTERN
+    read_cache = dict.fromkeys(["list", "retrieve", "today", "period", "trends"], ("sales",))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -141,6 +142,7 @@ class ProductPerformanceViewSet(AnalyticsViewSet):
     """001 §4.2: `top-products/` and `slow-movers/`."""
 
     serializer_class = serializers.AnalyticsTopProductsSerializer
+    read_cache = {"top_products": ("sales", "catalog"), "slow_movers": ("sales", "catalog", "stock")}
 
     @extend_schema(
         parameters=[serializers.AnalyticsTopProductsQuerySerializer],
@@ -180,6 +182,7 @@ class CustomerAnalyticsViewSet(AnalyticsViewSet):
     live from the sales (a purchase made a second ago counts)."""
 
     serializer_class = serializers.AnalyticsSegmentsSerializer
+    read_cache = {"segments": ("sales",), "at_risk": ("sales", "customers")}
 
     def _period(self, request) -> selectors.Period:
         query = _query(serializers.AnalyticsPeriodQuerySerializer, request)
@@ -241,6 +244,10 @@ class InventorySnapshotViewSet(AnalyticsViewSet):
 
     serializer_class = serializers.AnalyticsStockListSerializer
     pagination_class = StockPagination
+    # Live stock is on hand minus what pending sales hold: the sales scope too.
+    read_cache = dict.fromkeys(
+        ["snapshot", "latest", "low_stock_alerts", "out_of_stock"], ("stock", "catalog", "sales")
+    )
 
     def _render(self, day, lines_of_page, rows) -> Response:
         page = self.paginate_queryset(rows)

@@ -107,6 +107,7 @@ class CustomerViewSet(NotFoundMessageMixin, RetailModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     default_roles = STORE_STAFF
     not_found_message = CUSTOMER_NOT_FOUND
+    read_cache = dict.fromkeys(["list", "retrieve", "search_by_phone", "vip_customers"], ("customers",))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no tenant
@@ -177,6 +178,7 @@ class CustomerGroupViewSet(NotFoundMessageMixin, RetailModelViewSet):
         "destroy": MANAGERS,
     }
     not_found_message = GROUP_NOT_FOUND
+    read_cache = dict.fromkeys(["list", "retrieve", "members"], ("customers",))
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no tenant

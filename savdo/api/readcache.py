@@ -1,0 +1,89 @@
+"""Rendered answers of hot reads, kept exact by per-tenant data versions.
+
+Shop screens ask the same questions over and over: page 1 of the customers, a search typed at the
+till, this morning's report. A view lists which of its GET actions may be answered from the cache
+and which data scopes each one reads:
+
+    read_cache = {"list": ("customers",), "segments": ("sales", "customers")}
+
+(`"get"` names a plain APIView's GET). For such a request, after authentication, tenant and role
+checks and throttling have run as usual, the answer is looked up under:
+
+- the current `data` versions of those scopes for the request's tenant (savdo/core/versions.py:
+  every write to a model of the scope renews them, when its transaction commits);
+- everything else the answer depends on: the tenant, the member's role, the path and its query
+  parameters (order ignored), the language, the negotiated media type, the scheme and host (links
+  to other pages), and the tenant's local date (reports relative to "today").
+
+A miss runs the view and stores a 200 answer's rendered bytes under the versions read before it ran,
+so an answer computed before a write is never served after it. Nothing is stored while a
+transaction is open (it could see its own uncommitted rows), nor when a version was missing.
+
+What a view may not do to be listed: read data outside its declared scopes, or depend on the time
+of day, the user beyond their role, or anything but the request and those scopes.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from rest_framework.response import Response
+
+from savdo.core import versions
+
+RESPONSE_TIMEOUT = 600
+
+
+class ReadCacheMixin:
+    """Serve the GET actions named in `read_cache` from the versioned response cache."""
+
+    read_cache: dict[str, tuple[str, ...]] = {}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method != "GET" or not settings.SAVDO_RESPONSE_CACHE:
+            return
+        scopes = self.read_cache.get(getattr(self, "action", None) or "get")
+        tenant = getattr(request, "tenant", None)
+        if not scopes or tenant is None or versions.in_transaction(connection):
+            return
+        handler = self.get
+        self.get = lambda request, *a, **kw: self._cached_answer(request, scopes, handler, *a, **kw)
+
+    def _answer_key(self, request, found: list[str]) -> str:
+        membership = getattr(request, "membership", None)
+        parts = (
+            found,
+            getattr(membership, "role", ""),
+            request.path,
+            sorted(request.query_params.lists()),
+            translation.get_language(),
+            getattr(request, "accepted_media_type", ""),
+            request.scheme,
+            request.get_host(),
+            timezone.localdate().isoformat(),
+        )
+        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        return f"answer:{request.tenant.pk}:{digest}"
+
+    def _cached_answer(self, request, scopes, handler, *args, **kwargs):
+        tenant_id = request.tenant.pk
+        found = versions.current([versions.key("data", scope, tenant_id) for scope in scopes])
+        if found is None:
+            return handler(request, *args, **kwargs)
+        key = self._answer_key(request, found)
+        stored = cache.get(key)
+        if stored is not None:
+            content_type, content = stored
+            return HttpResponse(content, content_type=content_type)
+        response = handler(request, *args, **kwargs)
+        if response.status_code == 200 and isinstance(response, Response):
+            response.accepted_renderer = request.accepted_renderer
+            response.accepted_media_type = request.accepted_media_type
+            response.renderer_context = self.get_renderer_context()
+            response.render()
+            cache.set(key, (response["Content-Type"], response.content), RESPONSE_TIMEOUT)
+        return response

@@ -1,0 +1,96 @@
+"""Per-tenant data versions: the one thing every read cache here is keyed on.
+
+A version is a random token in the shared cache under `<kind>:v:<scope>:<tenant id>`. A cached
+answer (a list total, a rendered response) is stored under the versions it was computed with,
+read *before* computing; a write to the scope gives the tenant a new version, so an answer that
+might predate the write is never read again. Kinds:
+
+- `data`: every write to a model with a `data_scope` (or `count_scope`) - row saves and deletes,
+  queryset `update`/`bulk_create`/`bulk_update`/`delete`, many-to-many changes;
+- `count`: only writes that can change which rows a list holds (see savdo/core/counts.py).
+
+When a write happens inside a transaction, the new versions are set once, when it commits
+(`transaction.on_commit`); a reader that ran in between computed from the data as it was before
+the commit and stored it under the old version, which nobody reads afterwards. Outside a
+transaction (and in tests, whose wrapping transaction never commits) they are set at once.
+
+A write that bypasses the ORM (raw SQL, COPY) must call `bump` itself; `savdo generate` does.
+"""
+
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+
+def key(kind: str, scope: str, tenant_id) -> str:
+    return f"{kind}:v:{scope}:{tenant_id}"
+
+
+def enabled() -> bool:
+    return settings.SAVDO_CACHED_COUNTS or settings.SAVDO_RESPONSE_CACHE
+
+
+def in_transaction(connection) -> bool:
+    """Inside a transaction of our own (the test case's wrapping transaction, which Django marks
+    `_from_testcase`, does not count: tests see the caches as production does)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+class _Pending:
+    """The versions a transaction will renew when it commits (one cache write for all of them)."""
+
+    def __init__(self):
+        self.keys: set[str] = set()
+        self.done = False
+
+    def flush(self) -> None:
+        if not self.done and self.keys:
+            self.done = True
+            _renew(self.keys)
+
+
+def _renew(keys: Iterable[str]) -> None:
+    cache.set_many({k: secrets.token_hex(8) for k in keys}, None)
+
+
+def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Give these version keys new values: at once, or when the current transaction commits.
+
+    Each call registers the flush with `on_commit` (a savepoint that rolls back drops its own
+    registration, not the others'); the flush runs once per transaction and renews every key
+    collected in it, a superset of what survived, which is safe: an extra renewal only costs a
+    cache miss.
+    """
+    keys = set(keys)
+    if not keys or not enabled():
+        return
+    connection = connections[using]
+    blocks = connection.atomic_blocks
+    if not blocks or getattr(blocks[0], "_from_testcase", False):
+        _renew(keys)
+        return
+    outermost = blocks[0]
+    pending = getattr(outermost, "_savdo_versions", None)
+    if pending is None or pending.done:
+        pending = outermost._savdo_versions = _Pending()
+    pending.keys |= keys
+    transaction.on_commit(pending.flush, using=using)
+
+
+def current(keys: list[str]) -> list[str] | None:
+    """The values of these version keys, or None if one is missing (then it is created, and the
+    caller computes without caching this time)."""
+    found = cache.get_many(keys)
+    if len(found) == len(keys):
+        return [found[k] for k in keys]
+    for missing in set(keys) - set(found):
+        cache.add(missing, secrets.token_hex(8), None)
+    return None
+
+
+def tenant_changed(tenant_id, scopes: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Every data version of a tenant (its settings - time zone, currency - shape every answer)."""
+    bump([key("data", scope, tenant_id) for scope in scopes], using=using)
