@@ -177,7 +177,8 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
         f"# Savdo benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
         f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads, production "
-        f"settings, PostgreSQL + Redis. Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
+        f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}. "
+        f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
         f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
         "",
         "| group | scenario | conc. | req/s | floor req/s | ratio | target | p50 ms | p95 ms | SQL q/req | SQL ms/req"
@@ -209,6 +210,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", default="", help="run only scenarios whose group or name contains this")
     parser.add_argument("--generate", action="store_true", help="(re)generate the benchmark database first")
+    parser.add_argument(
+        "--no-response-cache",
+        action="store_true",
+        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs",
+    )
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--sales", type=int, default=730_000, help="sales to generate (about 3 lines each)")
     args = parser.parse_args()
@@ -216,6 +222,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
     env = bench_env(args.database_url)
+    if args.no_response_cache:
+        env["SAVDO_RESPONSE_CACHE"] = "0"
     os.environ.update(env)
     started = time.monotonic()
 
@@ -275,7 +283,8 @@ def main() -> None:
     text = report(results, args, time.monotonic() - started, notes)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}.md"
+    suffix = "-uncached" if args.no_response_cache else ""
+    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}{suffix}.md"
     path.write_text(text)
     print(text)
     print(f"written to {path}")
