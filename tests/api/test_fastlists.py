@@ -9,12 +9,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
+from savdo.analytics.selectors import daily_report_of
 from savdo.api import fastlists
+from savdo.api.retail.analytics.serializers import AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer
 from savdo.api.retail.customers.serializers import RetailCustomerSerializer
 from savdo.customers.models import Customer, CustomerStatus, CustomerType
+from savdo.sales.models import DailySales
 from tests.customers.factories import CustomerFactory, CustomerGroupFactory
 
-USERS = [RetailCustomerSerializer]
+USERS = [RetailCustomerSerializer, AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer]
 
 
 def _drf(serializer_class, rows, context):
@@ -29,6 +32,27 @@ def _fast(serializer_class, rows, context):
 def test_every_user_is_planned(serializer_class):
     assert serializer_class.Meta.list_serializer_class is fastlists.FastListSerializer
     assert fastlists._plan(serializer_class()) is not None
+
+
+ROLLUP_FIELDS = [f.name for f in DailySales._meta.concrete_fields if f.name not in ("id", "tenant", "date")]
+amounts = st.decimals(-(10**12), 10**12, places=2) | st.decimals(0, 10**6, places=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    values=st.fixed_dictionaries({name: amounts for name in ROLLUP_FIELDS}),
+    counts=st.integers(0, 10**6),
+    day=st.dates(dt.date(2000, 1, 1), dt.date(2100, 1, 1)),
+    empty=st.booleans(),
+)
+def test_daily_reports_render_as_drf_renders_them(values, counts, day, empty):
+    """Reports (with their nested `payments` dict) of rollup rows with any amounts, and of empty days."""
+    for name in ("sales_count", "unique_customers", "refunds_count"):
+        values[name] = counts
+    row = None if empty else DailySales(pk=counts + 1, date=day, **values)
+    reports = [daily_report_of(row, day), daily_report_of(None, day)]
+    for serializer_class in (AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer):
+        assert _fast(serializer_class, reports, {}) == _drf(serializer_class, reports, {})
 
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), max_size=20)

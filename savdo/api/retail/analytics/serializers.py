@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from savdo.analytics import constants
+from savdo.api.fastlists import FastListSerializer
 from savdo.core.money import MONEY_MAX_DIGITS, QUANTITY_MAX_DIGITS
 
 # Sums over many days can pass a single row's 14 digits.
@@ -94,6 +95,9 @@ class AnalyticsDailyReportSerializer(serializers.Serializer):
     gross_profit = money_field()
     payments = AnalyticsPaymentsSerializer()
 
+    class Meta:
+        list_serializer_class = FastListSerializer  # a year's period renders 365 of these
+
 
 class AnalyticsPeriodSerializer(serializers.Serializer):
     start_date = serializers.DateField(source="start")
@@ -131,6 +135,9 @@ class AnalyticsTrendPointSerializer(serializers.Serializer):
     gross_sales = money_field()
     total_refunds = money_field()
     gross_profit = money_field()
+
+    class Meta:
+        list_serializer_class = FastListSerializer
 
 
 class AnalyticsTrendsSerializer(serializers.Serializer):
