@@ -281,7 +281,7 @@ def stock_receive(
                     {"cost_price": [_("Batch %(batch)s already has another cost price.") % {"batch": batch_number}]}
                 )
             if expiry_date is not None and batch.expiry_date is None:
-                Batch.objects.filter(pk=batch.pk).update(expiry_date=expiry_date)
+                Batch.objects.filter(tenant=tenant, pk=batch.pk).update(expiry_date=expiry_date)
     if batch is not None:
         batch = batch_for_update(tenant=tenant, batch_id=batch.pk)
         if batch.product_id != product.pk:

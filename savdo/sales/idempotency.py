@@ -73,6 +73,15 @@ def request_fingerprint(*parts: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _insert_claim(**fields) -> IdempotencyKey:
+    """INSERT the claim row, committed at once. Outside a transaction the INSERT is its own (no
+    BEGIN/COMMIT round trips); inside a caller's, a savepoint keeps a conflict from breaking it."""
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(**fields)
+    return IdempotencyKey.objects.create(**fields)
+
+
 def _claim(
     *, tenant: Tenant, key: str, fingerprint: str, ttl: timedelta
 ) -> tuple[IdempotencyKey | None, StoredResponse | None]:
@@ -80,15 +89,9 @@ def _claim(
     for _attempt in range(3):
         now = timezone.now()
         try:
-            with transaction.atomic():
-                row = IdempotencyKey.objects.create(
-                    tenant=tenant,
-                    key=key,
-                    fingerprint=fingerprint,
-                    created_at=now,
-                    updated_at=now,
-                    expires_at=now + ttl,
-                )
+            row = _insert_claim(
+                tenant=tenant, key=key, fingerprint=fingerprint, created_at=now, updated_at=now, expires_at=now + ttl
+            )
             return row, None
         except IntegrityError:
             pass

@@ -10,24 +10,26 @@ Rules both paths follow (so `rollups_rebuild` equals what the incremental writes
 - a sale that is later refunded stays in its checkout day's sales (the refund is its own day's
   event); cancelled and pending sales count nowhere.
 
-Incremental writes are upserts: an `INSERT ... ON CONFLICT DO NOTHING` of the zero row, then one
-`UPDATE ... SET col = col + value` (F() expressions, CASE per product), so concurrent tills never
-lose an increment and the query count does not grow with the number of lines.
+Incremental writes are upserts, one statement per table: `INSERT ... ON CONFLICT (key) DO UPDATE
+SET col = table.col + excluded.col` (PostgreSQL, SQLite 3.24+; Django's `update_conflicts` can only
+overwrite), so concurrent tills never lose an increment and the query count does not grow with the
+number of lines. The statement is raw SQL: it renews the read caches' versions itself.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db import connections, router, transaction
+from django.db.models import Count, Model, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from savdo.core.money import ZERO, ZERO_QTY, MoneyField, QuantityField
+from savdo.core import counts
+from savdo.core.money import ZERO, ZERO_QTY
 from savdo.sales.choices import PaymentMethod, SaleStatus
 from savdo.sales.models import (
     DailyCustomer,
@@ -45,9 +47,6 @@ from savdo.tenancy.models import Tenant
 COUNTED_SALE_STATUSES = (SaleStatus.COMPLETED, SaleStatus.REFUNDED)
 PAID_COLUMNS = {method: f"{method}_amount" for method in PaymentMethod.values}
 REFUNDED_COLUMNS = {method: f"{method}_refunded" for method in PaymentMethod.values}
-PRODUCT_QUANTITY_FIELDS = frozenset({"quantity", "refunded_quantity"})
-DAILY_QUANTITY_FIELDS = frozenset({"items_sold", "refunded_items"})
-DAILY_COUNT_FIELDS = frozenset({"sales_count", "refunds_count", "unique_customers"})
 
 
 def tenant_zone(tenant: Tenant) -> ZoneInfo:
@@ -92,42 +91,69 @@ class DayDelta:
             self.values[name] = self.values.get(name, 0) + value
 
 
-def _output_field(name: str, quantity_fields: frozenset[str], count_fields: frozenset[str] = frozenset()):
-    if name in count_fields:
-        return IntegerField()
-    if name in quantity_fields:
-        return QuantityField()
-    return MoneyField()
+def _upsert_adding(model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str]) -> None:
+    """Insert `rows` (attname -> value; model defaults for the rest); where a row with the same
+    `keys` exists, add the row's `adding` values to it instead. One statement for all rows; the
+    rows' keys must differ (one row per key)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    table = quote(meta.db_table)
+    params = []
+    for row in rows:
+        params.extend(f.get_db_prep_save(row.get(f.attname, f.get_default()), connection) for f in fields)
+    one_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    added = [quote(meta.get_field(name).column) for name in adding]
+    action = "DO UPDATE SET " + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in added) if added else "DO NOTHING"
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one_row] * len(rows))} "
+        f"ON CONFLICT ({', '.join(quote(meta.get_field(k).column) for k in keys)}) {action}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    counts.changed(model, {row["tenant_id"] for row in rows}, using=connection.alias)
 
 
 def _bump_day(tenant: Tenant, day: date, delta: DayDelta) -> None:
-    DailySales.objects.bulk_create([DailySales(tenant=tenant, date=day)], ignore_conflicts=True)
-    updates = {
-        name: F(name) + Value(value, output_field=_output_field(name, DAILY_QUANTITY_FIELDS, DAILY_COUNT_FIELDS))
-        for name, value in delta.values.items()
-    }
-    if updates:
-        DailySales.objects.filter(tenant=tenant, date=day).update(**updates)
+    _upsert_adding(
+        DailySales,
+        keys=("tenant", "date"),
+        rows=[{"tenant_id": tenant.pk, "date": day, **delta.values}],
+        adding=delta.values,
+    )
 
 
 def _bump_products(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> None:
-    if not deltas:
-        return
-    ids = sorted(deltas)
-    DailyProductSales.objects.bulk_create(
-        [DailyProductSales(tenant=tenant, date=day, product_id=pid) for pid in ids], ignore_conflicts=True
+    rows = [{"tenant_id": tenant.pk, "date": day, "product_id": pid, **deltas[pid].as_dict()} for pid in sorted(deltas)]
+    adding = {name for row in rows for name in ProductDelta.__dataclass_fields__ if row[name]}
+    _upsert_adding(DailyProductSales, keys=("tenant", "date", "product"), rows=rows, adding=sorted(adding))
+
+
+def _first_visit_of_day(tenant: Tenant, day: date, customer_id: int) -> bool:
+    """Record that the customer bought on `day`; True if this is their first purchase that day.
+    One `INSERT ... ON CONFLICT DO NOTHING RETURNING` where the database returns inserted rows."""
+    connection = connections[router.db_for_write(DailyCustomer)]
+    if not connection.features.can_return_columns_from_insert:
+        _seen, created = DailyCustomer.objects.get_or_create(tenant=tenant, date=day, customer_id=customer_id)
+        return created
+    quote = connection.ops.quote_name
+    meta = DailyCustomer._meta
+    columns = [meta.get_field(name) for name in ("tenant", "date", "customer")]
+    names = ", ".join(quote(f.column) for f in columns)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES (%s, %s, %s) "
+        f"ON CONFLICT ({names}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
-    columns: dict[str, list[When]] = defaultdict(list)
-    for pid in ids:
-        for name, value in deltas[pid].as_dict().items():
-            if value:
-                columns[name].append(When(product_id=pid, then=Value(value)))
-    updates = {}
-    for name, whens in columns.items():
-        output = _output_field(name, PRODUCT_QUANTITY_FIELDS, frozenset({"sales_count"}))
-        updates[name] = F(name) + Case(*whens, default=Value(0), output_field=output)
-    if updates:
-        DailyProductSales.objects.filter(tenant=tenant, date=day, product_id__in=ids).update(**updates)
+    values = (tenant.pk, day, customer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [f.get_db_prep_save(v, connection) for f, v in zip(columns, values, strict=True)])
+        created = cursor.fetchone() is not None
+    if created:
+        counts.changed(DailyCustomer, [tenant.pk], using=connection.alias)
+    return created
 
 
 def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable[Payment]) -> None:
@@ -145,10 +171,8 @@ def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable
     delta.add("items_sold", sale.items_quantity)
     for payment in payments:
         delta.add(PAID_COLUMNS[payment.payment_method], payment.amount)
-    if sale.customer_id:
-        _seen, created = DailyCustomer.objects.get_or_create(tenant=tenant, date=day, customer_id=sale.customer_id)
-        if created:
-            delta.add("unique_customers", 1)
+    if sale.customer_id and _first_visit_of_day(tenant, day, sale.customer_id):
+        delta.add("unique_customers", 1)
     _bump_day(tenant, day, delta)
 
     products: dict[int, ProductDelta] = defaultdict(ProductDelta)

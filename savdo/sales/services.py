@@ -6,9 +6,10 @@ looked up in `actor.tenant`. Rules the API cannot express live here:
 - a cashier works in their own open shift; managers (and above) may act on any shift's sales and
   close any shift;
 - a shift has at most one pending sale: `scan-item` creates it or adds to it (database constraint);
-- receipt numbers come from the tenant's counter (`F() + 1` under the counter's row lock), at the
-  moment the pending sale is created (001 shows a pending sale with its number); the unique
-  (tenant, receipt_number) constraint is the judge. Cancelled sales keep their numbers;
+- receipt numbers come from the tenant's counter (`last_number + 1` in one UPDATE, under the
+  counter's row lock), at the moment the pending sale is created (001 shows a pending sale with its
+  number); the unique (tenant, receipt_number) constraint is the judge. Cancelled sales keep their
+  numbers;
 - the customer's discount (the larger of their personal and their active group's discount) is
   fixed when they are attached and applies to every line;
 - checkout and refund take locks in one order: sale row, stock balances (product id order),
@@ -16,6 +17,10 @@ looked up in `actor.tenant`. Rules the API cannot express live here:
   checkouts queue instead of deadlocking;
 - closing a shift that has a pending sale with lines is refused, unless `cancel_pending` is given:
   then that sale is cancelled (kept, with its lines, as a cancelled sale). Nothing is lost.
+
+The till's commands (scan, add, remove, set customer, checkout) return the sale with its lines,
+payments and refunds attached as `selectors.sale_list` prefetches them (`sale.items.all()` reads
+memory), so rendering the answer costs no further query.
 """
 
 from collections import defaultdict
@@ -24,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -201,30 +206,88 @@ def open_shift_of(*, actor: Membership) -> CashSession | None:
 # --- pending sale -------------------------------------------------------------------------------
 
 
+def _bump_receipt_counter(tenant: Tenant) -> int | None:
+    """The tenant's counter plus one, written and read back in one statement; None if the tenant
+    has no counter yet. `UPDATE ... RETURNING` (PostgreSQL, SQLite 3.35+); elsewhere update + read."""
+    counters = ReceiptCounter.objects.filter(tenant=tenant)
+    connection = connections[counters.db]
+    if not connection.features.can_return_columns_from_insert:
+        if not counters.update(last_number=F("last_number") + 1):
+            return None
+        return counters.values_list("last_number", flat=True).get()
+    quote = connection.ops.quote_name
+    table = quote(ReceiptCounter._meta.db_table)
+    column = quote(ReceiptCounter._meta.get_field("last_number").column)
+    tenant_column = quote(ReceiptCounter._meta.get_field("tenant").column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {tenant_column} = %s RETURNING {column}", [tenant.pk]
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def _next_receipt_number(tenant: Tenant, now) -> str:
     """The tenant's next receipt number, e.g. CHECK-20250117-000042 (local date + sequence)."""
-    counters = ReceiptCounter.objects.filter(tenant=tenant)
-    if not counters.update(last_number=F("last_number") + 1):
+    number = _bump_receipt_counter(tenant)
+    if number is None:
         ReceiptCounter.objects.get_or_create(tenant=tenant)
-        counters.update(last_number=F("last_number") + 1)
-    number = counters.values_list("last_number", flat=True).get()
+        number = _bump_receipt_counter(tenant)
     return f"{RECEIPT_PREFIX}-{rollups.local_date(tenant, now):%Y%m%d}-{number:06d}"
 
 
-def _lock_open_session(actor: Membership, session: CashSession | None) -> CashSession:
-    if session is None:
-        session = open_shift_of(actor=actor)
-        if session is None:
-            raise RuleViolation(_("Open a shift first."))
-    session = session_for_update(session)
+def _check_open_session(actor: Membership, session: CashSession) -> None:
     if session.status != ShiftStatus.OPEN:
         raise ValidationError({"session": [_("Shift #%(id)s is closed.") % {"id": session.pk}]})
     _require_operator(actor, session.cashier_id)
-    return session
 
 
-def _load_items(sale: Sale) -> list[SaleItem]:
-    return list(sale.items.select_related("product", "batch").order_by("id"))
+def _pending_sale_for_update(session: CashSession) -> Sale | None:
+    """The shift's pending sale, locked (not the shift)."""
+    return Sale.objects.select_for_update().filter(session=session, status=SaleStatus.PENDING).first()
+
+
+def _load_items(sale: Sale, *, with_product: bool = False) -> list[SaleItem]:
+    items = sale.items.order_by("id")
+    if with_product:
+        items = items.select_related("product")
+    return list(items)
+
+
+RELATED_ROWS = ("items", "payments", "refunds")
+
+
+def _keep_related(
+    sale: Sale, items: list[SaleItem], payments: Sequence[Payment] = (), refunds: Sequence[Refund] = ()
+) -> Sale:
+    """Attach the sale's complete lines, payments and refunds (id order) as a prefetch would, so
+    `sale.items.all()` & co. read them from memory. Only for rows this command has just read or
+    written under the sale's lock: they are what a fresh read would return. Rows without an id
+    (a database that does not return ids from bulk inserts) are not attached."""
+    groups = (items, payments, refunds)
+    if any(row.pk is None for rows in groups for row in rows):
+        return sale
+    cache = {}
+    for name, rows in zip(RELATED_ROWS, groups, strict=True):
+        queryset = getattr(sale, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    sale._prefetched_objects_cache = cache
+    return sale
+
+
+def sale_carries_related(sale: Sale) -> bool:
+    """Whether the sale holds its lines, payments and refunds already (a command attached them, or
+    a selector prefetched them): rendering it then needs no query for them."""
+    cache = getattr(sale, "_prefetched_objects_cache", None) or {}
+    return all(name in cache for name in RELATED_ROWS)
+
+
+def _with_actor_user(sale: Sale, actor: Membership) -> None:
+    """The cashier is usually the actor: reuse their loaded user instead of reading it again."""
+    if sale.cashier_id == actor.user_id and Membership.user.is_cached(actor):
+        sale.cashier = actor.user
 
 
 def _save_totals(sale: Sale, items: list[SaleItem]) -> None:
@@ -255,11 +318,15 @@ def _check_quantity(product: Product, qty: Decimal, field: str = "quantity") -> 
 
 
 def _check_available(sale: Sale, items: list[SaleItem], product: Product, batch: Batch | None) -> None:
-    """An early, advisory stock check while ringing up (checkout checks again under lock)."""
+    """An early, advisory stock check while ringing up (checkout checks again under lock). On-hand
+    is `product.stock_quantity` when the caller loaded the product `with_stock`, else read here."""
     if sale.tenant.allow_negative_stock:
         return
     in_cart = sum((i.quantity for i in items if i.product_id == product.pk), ZERO_QTY)
-    on_hand = StockBalance.objects.filter(product=product).values_list("quantity", flat=True).first() or ZERO_QTY
+    on_hand = getattr(product, "stock_quantity", None)
+    if on_hand is None:
+        on_hand = StockBalance.objects.filter(product=product).values_list("quantity", flat=True).first()
+    on_hand = on_hand or ZERO_QTY
     if in_cart > on_hand:
         raise InsufficientStock.of(product.name, on_hand, in_cart)
     if batch is not None:
@@ -268,15 +335,19 @@ def _check_available(sale: Sale, items: list[SaleItem], product: Product, batch:
             raise InsufficientStock.of(product.name, batch.quantity, in_batch, batch.batch_number)
 
 
-def _add_line(sale: Sale, product: Product, qty: Decimal, batch: Batch | None) -> SaleItem:
+def _add_line(
+    sale: Sale, product: Product, qty: Decimal, batch: Batch | None, items: list[SaleItem] | None = None
+) -> list[SaleItem]:
     """Add `qty` of product (from batch) to the pending sale: the same product and batch again
-    increases that line; a new line copies the product's current name, price and tax rate."""
+    increases that line; a new line copies the product's current name, price and tax rate.
+    `items` are the sale's lines if the caller has them. Returns the sale's lines after."""
     if not product.is_active:
         raise ValidationError({"product": [_('Product "%(product)s" is not active.') % {"product": product.name}]})
     qty = _check_quantity(product, qty)
     if batch is not None and batch.product_id != product.pk:
         raise ValidationError({"batch": [_("This batch does not belong to the product.")]})
-    items = _load_items(sale)
+    if items is None:
+        items = _load_items(sale)
     line = next((i for i in items if i.product_id == product.pk and i.batch_id == (batch.pk if batch else None)), None)
     if line is None:
         line = SaleItem(
@@ -300,7 +371,7 @@ def _add_line(sale: Sale, product: Product, qty: Decimal, batch: Batch | None) -
     line.reprice()
     line.save()
     _save_totals(sale, items)
-    return line
+    return items
 
 
 def _apply_customer(sale: Sale, items: list[SaleItem], customer: Customer | None) -> None:
@@ -314,7 +385,7 @@ def _apply_customer(sale: Sale, items: list[SaleItem], customer: Customer | None
             item.discount_percent = percent
             item.reprice()
         if items:
-            SaleItem.objects.bulk_update(
+            SaleItem.objects.filter(tenant_id=sale.tenant_id).bulk_update(
                 items, ["discount_percent", "subtotal", "discount_amount", "total_amount", "tax_amount"]
             )
 
@@ -331,9 +402,23 @@ def sale_scan_item(
 ) -> Sale:
     """Add a scanned product to the shift's pending sale, creating that sale (and its receipt
     number) if there is none. Without `session`, the actor's open shift. `customer`, if given,
-    is attached (their discount applies). Locks the shift row, so two scans at one till queue."""
-    session = _lock_open_session(actor, session)
-    sale = Sale.objects.select_for_update().filter(session=session, status=SaleStatus.PENDING).first()
+    is attached (their discount applies).
+
+    Locks the pending sale, so two scans at one till queue (as with every other change of it). The
+    shift row is locked only to create the sale, and then before it (shift, then sale). A shift
+    with a pending sale is open while that sale is locked: closing it needs the sale's lock to
+    cancel it (or refuses), so the shift as read before is good enough to check.
+    """
+    if session is None:
+        session = open_shift_of(actor=actor)
+        if session is None:
+            raise RuleViolation(_("Open a shift first."))
+    _check_open_session(actor, session)
+    sale = _pending_sale_for_update(session)
+    if sale is None:
+        session = session_for_update(session)
+        _check_open_session(actor, session)
+        sale = _pending_sale_for_update(session)  # another scan may have created it meanwhile
     if sale is None:
         now = timezone.now()
         sale = Sale.objects.create(
@@ -343,11 +428,15 @@ def sale_scan_item(
             receipt_number=_next_receipt_number(actor.tenant, now),
             created_at=now,
         )
+        items: list[SaleItem] = []
+    else:
+        items = _load_items(sale)
+        sale.session = session
+        _with_actor_user(sale, actor)
     sale.tenant = actor.tenant
     if customer is not None and customer.pk != sale.customer_id:
-        _apply_customer(sale, _load_items(sale), customer)
-    _add_line(sale, product, quantity, batch)
-    return sale
+        _apply_customer(sale, items, customer)
+    return _keep_related(sale, _add_line(sale, product, quantity, batch, items))
 
 
 @transaction.atomic
@@ -359,8 +448,8 @@ def sale_add_item(
     _require(sale, "edit")
     _require_operator(actor, sale.session.cashier_id)
     sale.tenant = actor.tenant
-    _add_line(sale, product, quantity, batch)
-    return sale
+    _with_actor_user(sale, actor)
+    return _keep_related(sale, _add_line(sale, product, quantity, batch))
 
 
 @transaction.atomic
@@ -369,7 +458,7 @@ def sale_remove_item(*, actor: Membership, sale: Sale, item_id: int, quantity: D
     sale = sale_for_update(sale)
     _require(sale, "edit")
     _require_operator(actor, sale.session.cashier_id)
-    items = _load_items(sale)
+    items = _load_items(sale, with_product=True)
     line = next((i for i in items if i.pk == item_id), None)
     if line is None:
         raise ValidationError({"item_id": [_("There is no such line in this sale.")]})
@@ -381,7 +470,8 @@ def sale_remove_item(*, actor: Membership, sale: Sale, item_id: int, quantity: D
         line.reprice()
         line.save()
     _save_totals(sale, items)
-    return sale
+    _with_actor_user(sale, actor)
+    return _keep_related(sale, items)
 
 
 @transaction.atomic
@@ -394,7 +484,8 @@ def sale_set_customer(*, actor: Membership, sale: Sale, customer: Customer | Non
     items = _load_items(sale)
     _apply_customer(sale, items, customer)
     _save_totals(sale, items)
-    return sale
+    _with_actor_user(sale, actor)
+    return _keep_related(sale, items)
 
 
 def _cancel(sale: Sale, now) -> None:
@@ -489,7 +580,8 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     _require_operator(actor, sale.session.cashier_id)
     if sale.session.status != ShiftStatus.OPEN:
         raise RuleViolation(_("Shift #%(id)s is closed.") % {"id": sale.session_id})
-    items = list(sale.items.select_related("product").order_by("id"))
+    # the products' current costs (for stock without a batch) ride along; the products are not needed
+    items = list(sale.items.annotate(product_cost=F("product__cost_price")).order_by("id"))
     if not items:
         raise RuleViolation(_("Sale %(receipt)s has no lines.") % {"receipt": sale.receipt_number})
     payment_rows = _build_payments(sale, payments, now)
@@ -504,7 +596,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
                 product_name=item.product_name,
                 quantity=item.quantity,
                 batch_id=item.batch_id,
-                default_cost=item.product.cost_price,
+                default_cost=item.product_cost,
             )
             for item in items
         ],
@@ -522,7 +614,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
             )
             for a in parts
         )
-    SaleItem.objects.bulk_update(items, ["unit_cost", "cost_amount"])
+    SaleItem.objects.filter(tenant=tenant).bulk_update(items, ["unit_cost", "cost_amount"])
     SaleItemAllocation.objects.bulk_create(allocation_rows)
     Payment.objects.bulk_create(payment_rows)
 
@@ -544,7 +636,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
         ]
     )
     if sale.customer_id:
-        Customer.objects.filter(pk=sale.customer_id).update(
+        Customer.objects.filter(tenant=tenant, pk=sale.customer_id).update(
             total_purchases=F("total_purchases") + Value(sale.total_amount),
             total_purchases_count=F("total_purchases_count") + 1,
             loyalty_points=F("loyalty_points") + Value(sale.loyalty_points),
@@ -552,7 +644,8 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
             last_purchase_at=Greatest(Coalesce(F("last_purchase_at"), Value(now)), Value(now)),
         )
     rollups.record_checkout(sale=sale, items=items, payments=payment_rows)
-    return sale
+    _with_actor_user(sale, actor)
+    return _keep_related(sale, items, payment_rows)
 
 
 # --- refund ---------------------------------------------------------------------------------------
@@ -708,8 +801,8 @@ def sale_refund(
         reason=refund.reason,
         now=now,
     )
-    SaleItemAllocation.objects.bulk_update(touched_allocations, ["refunded_quantity"])
-    SaleItem.objects.bulk_update(
+    SaleItemAllocation.objects.filter(tenant=tenant).bulk_update(touched_allocations, ["refunded_quantity"])
+    SaleItem.objects.filter(tenant=tenant).bulk_update(
         [i for i, _q in chosen],
         ["refunded_quantity", "refunded_amount", "refunded_discount", "refunded_tax", "refunded_cost"],
     )
@@ -720,7 +813,7 @@ def sale_refund(
     _move(sale, SaleStatus.REFUNDED if refund.is_full else SaleStatus.COMPLETED)
     sale.save(update_fields=["refunded_amount", "status", "updated_at"])
     if sale.customer_id:
-        Customer.objects.filter(pk=sale.customer_id).update(
+        Customer.objects.filter(tenant=tenant, pk=sale.customer_id).update(
             total_purchases=F("total_purchases") - Value(refund.amount),
             loyalty_points=F("loyalty_points") - Value(refund.loyalty_points),
             total_purchases_count=F("total_purchases_count") - (1 if refund.is_full else 0),
@@ -750,6 +843,6 @@ def _refund_to_payments(refund: Refund, sale: Sale) -> list[RefundPayment]:
         )
     if left > 0:  # pragma: no cover - refunds never exceed what was paid (sale_refund_within_total)
         raise RuleViolation(_("The refund exceeds what was paid."))
-    Payment.objects.bulk_update([r.payment for r in rows], ["refunded_amount"])
+    Payment.objects.filter(tenant_id=refund.tenant_id).bulk_update([r.payment for r in rows], ["refunded_amount"])
     RefundPayment.objects.bulk_create(rows)
     return rows

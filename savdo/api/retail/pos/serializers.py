@@ -25,6 +25,7 @@ from savdo.core.phones import normalize_phone
 from savdo.customers.models import Customer
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.models import Batch, StockMovement
+from savdo.inventory.selectors import with_stock
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
 from savdo.sales.models import CashSession, Payment, Refund, Sale, SaleItem
 
@@ -72,6 +73,17 @@ class TenantPK(serializers.PrimaryKeyRelatedField):
         if self.model is Customer:
             queryset = queryset.select_related("group")
         return queryset
+
+
+class ProductPK(TenantPK):
+    """A product of the request's tenant, read with its stock on hand (`stock_quantity`, same query)
+    for the till's early stock check."""
+
+    def __init__(self, **kwargs):
+        super().__init__(Product, **kwargs)
+
+    def get_queryset(self):
+        return with_stock(super().get_queryset())
 
 
 @functools.cache
@@ -452,10 +464,26 @@ class PosSaleSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@functools.cache
+def _sale_renderer() -> PosSaleSerializer:
+    return PosSaleSerializer()
+
+
+def render_sale(sale: Sale) -> dict:
+    """`PosSaleSerializer(sale).data`, from one serializer whose fields are built once per process.
+
+    DRF builds a ModelSerializer's fields (and its nested serializers') for every instance; a till
+    answer renders one sale, so that was most of its rendering time. Sharing is safe because the
+    output depends on the sale alone (no request, no context; datetimes use the active time zone at
+    call time) and `to_representation` keeps no state on the serializer.
+    """
+    return _sale_renderer().to_representation(sale)
+
+
 class PosItemInputSerializer(serializers.Serializer):
     """A product by id (`product`) or by what the scanner read (`barcode`; a SKU works too)."""
 
-    product = TenantPK(Product, required=False, allow_null=True)
+    product = ProductPK(required=False, allow_null=True)
     barcode = serializers.CharField(max_length=64, required=False, allow_blank=True)
     quantity = positive_quantity(required=False, default=Decimal("1"))
     batch = TenantPK(Batch, required=False, allow_null=True)

@@ -59,6 +59,15 @@ IDEMPOTENCY_RESPONSES = {
 }
 
 
+def _actor(request):
+    """The request's membership, holding the user the authentication already loaded (services record
+    it as cashier, closer or on stock movements: no second read of it)."""
+    membership = request.membership
+    if membership.user_id == request.user.pk:
+        membership.user = request.user
+    return membership
+
+
 class SelectorQuerysetMixin:
     """Rows come from a selector for the request's tenant (`tenant_queryset`); schema generation,
     which has no tenant, gets the class's empty `queryset`."""
@@ -138,6 +147,8 @@ class ProductViewSet(SelectorQuerysetMixin, RetailModelViewSet):
     ordering = ["-created_at", "-id"]
     default_roles = STORE_STAFF
     action_roles = {"create": MANAGERS, "update": MANAGERS, "partial_update": MANAGERS, "destroy": MANAGERS}
+    # What a scanner asks over and over: answered from the cache until the catalog or stock changes.
+    read_cache = dict.fromkeys(["list", "retrieve", "low_stock"], ("catalog", "stock"))
 
     queryset = Product.objects.none()
 
@@ -300,13 +311,13 @@ class SessionViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
     def open(self, request):
         payload = serializers.PosSessionOpenSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        session = sales_services.shift_open(actor=request.membership, **payload.validated_data)
+        session = sales_services.shift_open(actor=_actor(request), **payload.validated_data)
         return success(serializers.PosSessionSerializer(session).data, message=_("Shift opened"), status=201)
 
     @extend_schema(responses={200: serializers.PosSessionEnvelopeSerializer})
     @action(detail=False, methods=["get"])
     def current(self, request):
-        session = sales_services.open_shift_of(actor=request.membership)
+        session = sales_services.open_shift_of(actor=_actor(request))
         if session is None:
             raise NotFound(_("You have no open shift."))
         return success(serializers.PosSessionSerializer(session).data)
@@ -319,7 +330,7 @@ class SessionViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
         session = self.get_object()
         payload = serializers.PosSessionCloseSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        session = sales_services.shift_close(actor=request.membership, session=session, **payload.validated_data)
+        session = sales_services.shift_close(actor=_actor(request), session=session, **payload.validated_data)
         return success(serializers.PosSessionSerializer(session).data, message=_("Shift closed"))
 
     @extend_schema(responses={200: serializers.PosReportEnvelopeSerializer})
@@ -374,8 +385,11 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         return Sale.objects.for_tenant(tenant)  # commands lock and load the sale themselves
 
     def _sale(self, sale, *, message: str | None = None, status: int = 200) -> Response:
-        fresh = sales_selectors.sale_list(tenant=self.request.tenant).get(pk=sale.pk)
-        return success(serializers.PosSaleSerializer(fresh).data, message=message, status=status)
+        """The sale a command returned, as `retrieve` shows it: from what the command holds when it
+        attached the sale's lines, payments and refunds, else read again."""
+        if not sales_services.sale_carries_related(sale):
+            sale = sales_selectors.sale_list(tenant=self.request.tenant).get(pk=sale.pk)
+        return success(serializers.render_sale(sale), message=message, status=status)
 
     def _input(self, serializer_class):
         payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -418,7 +432,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             data=request.query_params, context=self.get_serializer_context()
         )
         query.is_valid(raise_exception=True)
-        session = query.validated_data.get("session") or sales_services.open_shift_of(actor=request.membership)
+        session = query.validated_data.get("session") or sales_services.open_shift_of(actor=_actor(request))
         if session is None:
             raise NotFound(_("You have no open shift."))
         sale = sales_selectors.pending_sale(session=session)
@@ -431,7 +445,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     def scan_item(self, request):
         """Add a product (by id or barcode) to the shift's pending sale, creating it if needed."""
         data = self._input(serializers.PosScanItemSerializer)
-        sale = sales_services.sale_scan_item(actor=request.membership, **data)
+        sale = sales_services.sale_scan_item(actor=_actor(request), **data)
         return self._sale(sale, message=_("Item added"))
 
     @extend_schema(request=serializers.PosItemInputSerializer, responses={200: serializers.PosSaleEnvelopeSerializer})
@@ -439,7 +453,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     def add_item(self, request, pk=None):
         sale = self.get_object()
         data = self._input(serializers.PosItemInputSerializer)
-        sale = sales_services.sale_add_item(actor=request.membership, sale=sale, **data)
+        sale = sales_services.sale_add_item(actor=_actor(request), sale=sale, **data)
         return self._sale(sale, message=_("Item added"))
 
     @extend_schema(request=serializers.PosRemoveItemSerializer, responses={200: serializers.PosSaleEnvelopeSerializer})
@@ -447,7 +461,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     def remove_item(self, request, pk=None):
         sale = self.get_object()
         data = self._input(serializers.PosRemoveItemSerializer)
-        sale = sales_services.sale_remove_item(actor=request.membership, sale=sale, **data)
+        sale = sales_services.sale_remove_item(actor=_actor(request), sale=sale, **data)
         return self._sale(sale, message=_("Item removed"))
 
     @extend_schema(request=serializers.PosSetCustomerSerializer, responses={200: serializers.PosSaleEnvelopeSerializer})
@@ -456,7 +470,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         """Attach a customer (by id or phone) to the pending sale, change it, or detach it (`null`)."""
         sale = self.get_object()
         data = self._input(serializers.PosSetCustomerSerializer)
-        sale = sales_services.sale_set_customer(actor=request.membership, sale=sale, **data)
+        sale = sales_services.sale_set_customer(actor=_actor(request), sale=sale, **data)
         message = _("Customer attached") if sale.customer_id else _("Customer removed from the sale")
         return self._sale(sale, message=message)
 
@@ -473,7 +487,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         payments = [sales_services.PaymentInput(**payment) for payment in data["payments"]]
 
         def operation() -> StoredResponse:
-            done = sales_services.sale_checkout(actor=request.membership, sale=sale, payments=payments)
+            done = sales_services.sale_checkout(actor=_actor(request), sale=sale, payments=payments)
             response = self._sale(done, message=_("Sale completed"))
             return StoredResponse(response.status_code, response.data)
 
@@ -482,7 +496,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @extend_schema(request=None, responses={200: serializers.PosSaleEnvelopeSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        sale = sales_services.sale_cancel(actor=request.membership, sale=self.get_object())
+        sale = sales_services.sale_cancel(actor=_actor(request), sale=self.get_object())
         return self._sale(sale, message=_("Sale cancelled"))
 
     @extend_schema(
@@ -498,7 +512,7 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         lines = [sales_services.RefundLine(**line) for line in data.get("items") or []]
 
         def operation() -> StoredResponse:
-            sales_services.sale_refund(actor=request.membership, sale=sale, lines=lines, reason=data["reason"])
+            sales_services.sale_refund(actor=_actor(request), sale=sale, lines=lines, reason=data["reason"])
             response = self._sale(sale, message=_("Refund completed"))
             return StoredResponse(response.status_code, response.data)
 
@@ -526,6 +540,7 @@ class CustomerPurchaseHistoryView(CustomerPurchasesMixin, GenericAPIView):
     dates), `?page=`/`?page_size=` (default 20)."""
 
     serializer_class = serializers.PosPurchaseHistorySerializer
+    read_cache = {"get": ("sales", "customers")}
 
     @extend_schema(
         parameters=[
@@ -553,6 +568,7 @@ class CustomerStatsView(CustomerPurchasesMixin, GenericAPIView):
     last_purchase, loyalty_points}}`."""
 
     serializer_class = serializers.PosCustomerStatsSerializer
+    read_cache = {"get": ("sales", "customers")}
 
     @extend_schema(responses={200: serializers.PosCustomerStatsSerializer})
     def get(self, request, pk):
