@@ -247,3 +247,27 @@ def test_a_rolled_back_transaction_keeps_the_version(tenant):
         CustomerFactory(tenant=tenant)
         raise RuntimeError
     assert cache.get(key) == "v0"
+
+
+# --- the till's reads: products, a customer's purchases -------------------------------------------------
+
+PRODUCTS = "/api/products/products/"
+
+
+def test_price_and_stock_changes_are_in_the_next_product_lookup(shop, boss, settings):
+    path = f"{PRODUCTS}?search=CHEESE"
+    before = _warm(boss.client, path)
+    Product.objects.filter(pk=shop.products["cheese"].pk).update(sale_price=Decimal("90000"))
+    after = _get(boss.client, path)[0]
+    assert after == _fresh(boss.client, path, settings) != before
+    receive(shop.products["cheese"], 5, user=boss.user)
+    assert _get(boss.client, path)[0] == _fresh(boss.client, path, settings) != after
+
+
+@pytest.mark.parametrize("kind", ["purchase-history", "stats"])
+def test_a_purchase_is_in_the_next_history_and_stats(shop, boss, settings, kind):
+    path = f"{CUSTOMERS}{shop.customers[3].pk}/{kind}/"
+    before = _warm(boss.client, path)
+    shop.sell([("bread", 2)], at=NOON, customer=shop.customers[3])
+    after = _get(boss.client, path)[0]
+    assert after == _fresh(boss.client, path, settings) != before
