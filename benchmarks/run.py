@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", default="", help="run only scenarios whose group or name contains this")
+    parser.add_argument("--skip", default="", help="skip scenarios whose group or name contains this")
     parser.add_argument("--generate", action="store_true", help="(re)generate the benchmark database first")
     parser.add_argument(
         "--no-response-cache",
@@ -263,6 +264,8 @@ def main() -> None:
         floor_script = lua.get_script(["/healthz"], {})
         for scenario in scenarios:
             if args.only and args.only not in scenario.group and args.only not in scenario.name:
+                continue
+            if args.skip and (args.skip in scenario.group or args.skip in scenario.name):
                 continue
             print(f"- {scenario.group}: {scenario.name} (c={scenario.concurrency})", flush=True)
             result = Result(scenario.name, scenario.group, scenario.concurrency, note=scenario.note)
