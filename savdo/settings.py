@@ -177,6 +177,15 @@ SAVDO_CACHED_COUNTS = env_bool("SAVDO_CACHED_COUNTS", bool(REDIS_URL))
 # Serve hot reads (lists, searches, reports) from rendered responses kept exact by the same write
 # versions; see savdo/api/readcache.py.
 SAVDO_RESPONSE_CACHE = env_bool("SAVDO_RESPONSE_CACHE", bool(REDIS_URL))
+_SHARED_CACHE_FEATURES = {
+    "SAVDO_PRINCIPAL_CACHE": SAVDO_PRINCIPAL_CACHE,
+    "SAVDO_CACHED_COUNTS": SAVDO_CACHED_COUNTS,
+    "SAVDO_RESPONSE_CACHE": SAVDO_RESPONSE_CACHE,
+}
+if not REDIS_URL and any(_SHARED_CACHE_FEATURES.values()):
+    # The per-process memory cache: one worker would never see another worker's writes.
+    on = ", ".join(name for name, value in _SHARED_CACHE_FEATURES.items() if value)
+    raise ImproperlyConfigured(f"{on} need REDIS_URL (a cache every server process shares).")
 
 # --- Auth -------------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

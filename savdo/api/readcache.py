@@ -23,8 +23,6 @@ What a view may not do to be listed: read data outside its declared scopes, or d
 of day, the user beyond their role, or anything but the request and those scopes.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -66,8 +64,7 @@ class ReadCacheMixin:
             request.get_host(),
             timezone.localdate().isoformat(),
         )
-        digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-        return f"answer:{request.tenant.pk}:{digest}"
+        return f"answer:{request.tenant.pk}:{versions.digest(parts)}"
 
     def _cached_answer(self, request, scopes, handler, *args, **kwargs):
         tenant_id = request.tenant.pk

@@ -23,8 +23,6 @@ its own total. A deliberate exception: querysets may skip `changed()` for fields
 on (purchase statistics written by every sale), see `Customer.count_neutral_fields`.
 """
 
-import hashlib
-
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
@@ -48,8 +46,7 @@ def cached_count(queryset: QuerySet, *, tenant_id) -> int:
     if found is None:
         return queryset.count()
     sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
-    digest = hashlib.blake2b(repr((queryset.db, sql, params)).encode(), digest_size=16).hexdigest()
-    key = f"count:{scope}:{tenant_id}:{found[0]}:{digest}"
+    key = f"count:{scope}:{tenant_id}:{found[0]}:{versions.digest((queryset.db, sql, params))}"
     total = cache.get(key)
     if total is None:
         total = queryset.count()

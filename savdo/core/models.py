@@ -50,10 +50,6 @@ class TenantQuerySet(models.QuerySet):
         return created
 
 
-# Customers' querysets were written against this name.
-CountScopedQuerySet = TenantQuerySet
-
-
 class TenantOwned(models.Model):
     """Abstract base of every business row: it belongs to exactly one tenant (`tenant_id`).
 

@@ -17,6 +17,7 @@ transaction (and in tests, whose wrapping transaction never commits) they are se
 A write that bypasses the ORM (raw SQL, COPY) must call `bump` itself; `savdo generate` does.
 """
 
+import hashlib
 import secrets
 from collections.abc import Iterable
 
@@ -27,6 +28,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 def key(kind: str, scope: str, tenant_id) -> str:
     return f"{kind}:v:{scope}:{tenant_id}"
+
+
+def digest(parts) -> str:
+    """A short stable name for everything a cached value depends on (`repr` of plain values)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
 def enabled() -> bool:
@@ -47,6 +53,8 @@ class _Pending:
         self.done = False
 
     def flush(self) -> None:
+        """Renew the keys once. Registered with `robust=True`: if the cache is down the commit
+        still answers (the answers' own timeout bounds what they can miss)."""
         if not self.done and self.keys:
             self.done = True
             _renew(self.keys)
@@ -59,10 +67,12 @@ def _renew(keys: Iterable[str]) -> None:
 def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Give these version keys new values: at once, or when the current transaction commits.
 
-    Each call registers the flush with `on_commit` (a savepoint that rolls back drops its own
-    registration, not the others'); the flush runs once per transaction and renews every key
-    collected in it, a superset of what survived, which is safe: an extra renewal only costs a
-    cache miss.
+    The keys a transaction collects live on its connection (one per thread; not on the `Atomic`
+    object, which a decorated function shares between threads). Each call registers the flush with
+    `on_commit` (a savepoint that rolls back drops its own registration, not the others'); the
+    flush runs once per transaction and renews every key collected in it, a superset of what
+    survived, which is safe: an extra renewal only costs a cache miss. A transaction that rolls
+    back leaves its keys to the connection's next one (renewed then, needlessly but harmlessly).
     """
     keys = set(keys)
     if not keys or not enabled():
@@ -72,12 +82,11 @@ def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     if not blocks or getattr(blocks[0], "_from_testcase", False):
         _renew(keys)
         return
-    outermost = blocks[0]
-    pending = getattr(outermost, "_savdo_versions", None)
+    pending = getattr(connection, "_savdo_versions", None)
     if pending is None or pending.done:
-        pending = outermost._savdo_versions = _Pending()
+        pending = connection._savdo_versions = _Pending()
     pending.keys |= keys
-    transaction.on_commit(pending.flush, using=using)
+    transaction.on_commit(pending.flush, using=using, robust=True)
 
 
 def current(keys: list[str]) -> list[str] | None:

@@ -57,12 +57,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from savdo.core.models import CountScopedQuerySet, TenantOwned, TimeStamped
+from savdo.core.models import TenantOwned, TenantQuerySet, TimeStamped
 from savdo.core.money import ZERO, MoneyField, money
 
 PERCENT_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -142,7 +142,7 @@ class CustomerGroup(TenantOwned, TimeStamped):
 
     # Customer lists filter on groups (VIPs by group discount): one scope of cached list totals.
     count_scope = "customers"
-    objects = CountScopedQuerySet.as_manager()
+    objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer group")
@@ -209,7 +209,7 @@ def _search_text(customer: "Customer") -> str:
     return search_fold("\n".join(p for p in parts if p))
 
 
-class CustomerQuerySet(CountScopedQuerySet):
+class CustomerQuerySet(TenantQuerySet):
     """Keeps `search_text` right for writes that bypass `Customer.save()`."""
 
     def bulk_create(self, objs, *args, **kwargs):
@@ -221,14 +221,17 @@ class CustomerQuerySet(CountScopedQuerySet):
     def update(self, **kwargs):
         if not SEARCH_SOURCE_FIELDS.intersection(kwargs):
             return super().update(**kwargs)
-        pks = list(self.values_list("pk", flat=True))
-        rows = super().update(**kwargs)
-        changed = list(self.model._base_manager.filter(pk__in=pks).only("pk", *SEARCH_SOURCE_FIELDS))
-        for obj in changed:
-            obj.search_text = _search_text(obj)
-        if changed:
-            # Plain QuerySet.bulk_update goes through update() with only `search_text`: no recursion.
-            self.model._base_manager.bulk_update(changed, ["search_text"])
+        # One transaction: the read caches' versions renew when it commits, after `search_text`
+        # is right too (savdo/core/versions.py).
+        with transaction.atomic(using=self.db):
+            pks = list(self.values_list("pk", flat=True))
+            rows = super().update(**kwargs)
+            changed = list(self.model._base_manager.filter(pk__in=pks).only("pk", *SEARCH_SOURCE_FIELDS))
+            for obj in changed:
+                obj.search_text = _search_text(obj)
+            if changed:
+                # Plain QuerySet.bulk_update goes through update() with only `search_text`: no recursion.
+                self.model._base_manager.bulk_update(changed, ["search_text"])
         return rows
 
 

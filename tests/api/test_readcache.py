@@ -271,3 +271,40 @@ def test_a_purchase_is_in_the_next_history_and_stats(shop, boss, settings, kind)
     shop.sell([("bread", 2)], at=NOON, customer=shop.customers[3])
     after = _get(boss.client, path)[0]
     assert after == _fresh(boss.client, path, settings) != before
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (real concurrency)")
+@pytest.mark.django_db(transaction=True)
+def test_overlapping_transactions_each_renew_at_their_own_commit(tenant):
+    """Two threads in the same decorated service (one shared `Atomic` object): the one that commits
+    last must still renew the version, or a read between the commits would be kept."""
+    import threading
+
+    from django.db import connections
+
+    key = versions.key("data", "customers", tenant.pk)
+    cache.set(key, "v0", None)
+    inside, release = threading.Event(), threading.Event()
+
+    @transaction.atomic
+    def write(wait: bool):
+        CustomerFactory(tenant=tenant)
+        if wait:
+            inside.set()
+            release.wait(10)
+
+    def slow():
+        try:
+            write(True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    assert inside.wait(10)
+    write(False)  # commits first
+    after_first = cache.get(key)
+    assert after_first != "v0"
+    release.set()
+    thread.join()
+    assert cache.get(key) != after_first
