@@ -55,7 +55,7 @@ from savdo.sales.choices import (
     sale_command_allowed,
     shift_can_close,
 )
-from savdo.sales.lock_objects import sale_for_update, session_for_update
+from savdo.sales.lock_objects import pending_sale_for_update, sale_for_update, session_for_update
 from savdo.sales.models import (
     CashSession,
     Payment,
@@ -173,7 +173,7 @@ def shift_close(
     if actual_cash < 0:
         raise ValidationError({"actual_cash": [_("Counted cash cannot be negative.")]})
     now = timezone.now()
-    pending = Sale.objects.select_for_update().filter(session=session, status=SaleStatus.PENDING).first()
+    pending = pending_sale_for_update(session)
     if pending is not None:
         lines = pending.items.count()
         if lines and not cancel_pending:
@@ -240,11 +240,6 @@ def _check_open_session(actor: Membership, session: CashSession) -> None:
     if session.status != ShiftStatus.OPEN:
         raise ValidationError({"session": [_("Shift #%(id)s is closed.") % {"id": session.pk}]})
     _require_operator(actor, session.cashier_id)
-
-
-def _pending_sale_for_update(session: CashSession) -> Sale | None:
-    """The shift's pending sale, locked (not the shift)."""
-    return Sale.objects.select_for_update().filter(session=session, status=SaleStatus.PENDING).first()
 
 
 def _load_items(sale: Sale, *, with_product: bool = False) -> list[SaleItem]:
@@ -414,11 +409,11 @@ def sale_scan_item(
         if session is None:
             raise RuleViolation(_("Open a shift first."))
     _check_open_session(actor, session)
-    sale = _pending_sale_for_update(session)
+    sale = pending_sale_for_update(session)
     if sale is None:
         session = session_for_update(session)
         _check_open_session(actor, session)
-        sale = _pending_sale_for_update(session)  # another scan may have created it meanwhile
+        sale = pending_sale_for_update(session)  # another scan may have created it meanwhile
     if sale is None:
         now = timezone.now()
         sale = Sale.objects.create(
