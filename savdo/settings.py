@@ -177,6 +177,9 @@ SAVDO_CACHED_COUNTS = env_bool("SAVDO_CACHED_COUNTS", bool(REDIS_URL))
 # Serve hot reads (lists, searches, reports) from rendered responses kept exact by the same write
 # versions; see savdo/api/readcache.py.
 SAVDO_RESPONSE_CACHE = env_bool("SAVDO_RESPONSE_CACHE", bool(REDIS_URL))
+# Each server process also keeps the answers it served lately (up to this many MB), under the same
+# version-bearing keys: a hit skips fetching the bytes from the shared cache. 0 turns it off.
+SAVDO_LOCAL_ANSWERS_MB = int(os.environ.get("SAVDO_LOCAL_ANSWERS_MB", "32"))
 _SHARED_CACHE_FEATURES = {
     "SAVDO_PRINCIPAL_CACHE": SAVDO_PRINCIPAL_CACHE,
     "SAVDO_CACHED_COUNTS": SAVDO_CACHED_COUNTS,

@@ -19,6 +19,9 @@ def _fresh_cache():
 
 
 def clear_cache():
+    from savdo.api.readcache import local_answers
+
+    local_answers.clear()
     if hasattr(cache, "delete_pattern"):  # django-redis: the pattern carries this worker's prefix
         cache.delete_pattern("*")
     else:

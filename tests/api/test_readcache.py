@@ -10,6 +10,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
+from savdo.api import readcache
+from savdo.api.readcache import LocalAnswers
 from savdo.catalog.models import Product
 from savdo.core import versions
 from savdo.customers.models import Customer, CustomerGroup
@@ -130,6 +132,51 @@ def test_off_runs_the_view_every_time(tenant, owner, settings):
     CustomerFactory(tenant=tenant)
     _get(owner.client, CUSTOMERS)
     assert _get(owner.client, CUSTOMERS)[1] > 0
+
+
+def test_a_process_serves_its_own_recent_answers_without_fetching_them(tenant, owner, monkeypatch):
+    CustomerFactory(tenant=tenant)
+    body = _warm(owner.client, CUSTOMERS)
+    fetched = []
+    shared_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **kw: fetched.append(key) or shared_get(key, *a, **kw))
+    assert _get(owner.client, CUSTOMERS) == (body, 0)
+    assert not [key for key in fetched if key.startswith("answer:")]
+    # Another process (an empty local store) fetches the shared bytes once, then keeps them too.
+    readcache.local_answers.clear()
+    assert _get(owner.client, CUSTOMERS) == (body, 0)
+    assert len([key for key in fetched if key.startswith("answer:")]) == 1
+    assert _get(owner.client, CUSTOMERS) == (body, 0)
+    assert len([key for key in fetched if key.startswith("answer:")]) == 1
+
+
+def test_a_local_answer_is_not_served_after_a_write(tenant, owner, settings):
+    customer = CustomerFactory(tenant=tenant, first_name="Old")
+    _warm(owner.client, CUSTOMERS)
+    Customer.objects.filter(pk=customer.pk).update(first_name="New")
+    body = _get(owner.client, CUSTOMERS)[0]
+    assert body == _fresh(owner.client, CUSTOMERS, settings)
+    assert "New" in str(body)
+
+
+def test_local_answers_stay_within_their_bytes_least_recently_used_out(monkeypatch):
+    answers = LocalAnswers(max_bytes=100)
+    for name in "abcd":
+        answers.put(name, "application/json", name.encode() * 25)
+    assert answers.get("a") == ("application/json", b"a" * 25)  # now "b" is the least recent
+    answers.put("e", "application/json", b"e" * 25)
+    assert answers.get("b") is None
+    assert all(answers.get(name) is not None for name in "acde")
+    assert answers.size == 100
+    answers.put("big", "application/json", b"w" * 26)  # more than a quarter of the room: not kept
+    assert answers.get("big") is None
+    now = [1000.0]
+    monkeypatch.setattr(readcache.time, "monotonic", lambda: now[0])
+    answers.put("f", "application/json", b"f")
+    now[0] += readcache.RESPONSE_TIMEOUT + 1
+    assert answers.get("f") is None
+    answers.clear()
+    assert answers.size == 0 and answers.get("a") is None
 
 
 def test_the_key_holds_role_language_and_host(tenant, owner, manager, settings):
