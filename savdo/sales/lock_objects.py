@@ -5,8 +5,9 @@ from savdo.sales.choices import SaleStatus
 from savdo.sales.models import CashSession, Sale
 
 
-def session_for_update(session: CashSession) -> CashSession:
-    return CashSession.objects.select_for_update().get(pk=session.pk)
+def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None:
+    """The tenant's shift row locked, or None if the tenant has no such shift."""
+    return CashSession.objects.select_for_update().filter(tenant_id=tenant_id, pk=session_id).first()
 
 
 def sale_for_update(sale: Sale) -> Sale:
@@ -14,6 +15,12 @@ def sale_for_update(sale: Sale) -> Sale:
     return Sale.objects.select_for_update(of=("self",)).select_related("session").get(pk=sale.pk)
 
 
-def pending_sale_for_update(session: CashSession) -> Sale | None:
-    """The shift's pending sale (at most one), locked (not the shift)."""
-    return Sale.objects.select_for_update().filter(session=session, status=SaleStatus.PENDING).first()
+def pending_sale_for_update(*, tenant_id: int, session_id: int) -> Sale | None:
+    """The tenant's shift's pending sale (at most one), locked (not the shift), with the shift loaded
+    by the same statement."""
+    return (
+        Sale.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .filter(tenant_id=tenant_id, session_id=session_id, status=SaleStatus.PENDING)
+        .first()
+    )

@@ -165,7 +165,7 @@ def shift_close(
     lines refuses the close unless `cancel_pending` (then it is cancelled and kept); an empty
     pending sale is cancelled silently.
     """
-    session = session_for_update(session)
+    session = _locked_session(actor, session.pk)
     _require_operator(actor, session.cashier_id)
     if not shift_can_close(session.status):
         raise RuleViolation(_("Shift #%(id)s is %(status)s.") % {"id": session.pk, "status": session.status})
@@ -173,7 +173,7 @@ def shift_close(
     if actual_cash < 0:
         raise ValidationError({"actual_cash": [_("Counted cash cannot be negative.")]})
     now = timezone.now()
-    pending = pending_sale_for_update(session)
+    pending = pending_sale_for_update(tenant_id=session.tenant_id, session_id=session.pk)
     if pending is not None:
         lines = pending.items.count()
         if lines and not cancel_pending:
@@ -234,6 +234,14 @@ def _next_receipt_number(tenant: Tenant, now) -> str:
         ReceiptCounter.objects.get_or_create(tenant=tenant)
         number = _bump_receipt_counter(tenant)
     return f"{RECEIPT_PREFIX}-{rollups.local_date(tenant, now):%Y%m%d}-{number:06d}"
+
+
+def _locked_session(actor: Membership, session_id: int) -> CashSession:
+    """The actor's tenant's shift, its row locked; a 400 on `session` if the tenant has none such."""
+    session = session_for_update(tenant_id=actor.tenant_id, session_id=session_id)
+    if session is None:
+        raise ValidationError({"session": [_("Not found.")]})
+    return session
 
 
 def _check_open_session(actor: Membership, session: CashSession) -> None:
@@ -391,29 +399,34 @@ def sale_scan_item(
     actor: Membership,
     product: Product,
     quantity: Decimal,
-    session: CashSession | None = None,
+    session: CashSession | int | None = None,
     batch: Batch | None = None,
     customer: Customer | None = None,
 ) -> Sale:
     """Add a scanned product to the shift's pending sale, creating that sale (and its receipt
-    number) if there is none. Without `session`, the actor's open shift. `customer`, if given,
-    is attached (their discount applies).
+    number) if there is none. `session` is a shift (or the id of one) of the actor's tenant; without
+    it, the actor's open shift. `customer`, if given, is attached (their discount applies).
 
-    Locks the pending sale, so two scans at one till queue (as with every other change of it). The
-    shift row is locked only to create the sale, and then before it (shift, then sale). A shift
-    with a pending sale is open while that sale is locked: closing it needs the sale's lock to
-    cancel it (or refuses), so the shift as read before is good enough to check.
+    Locks the pending sale, reading its shift in the same statement, so two scans at one till queue
+    (as with every other change of it). The shift row is locked only to create the sale, and then
+    before it (shift, then sale). A shift with a pending sale is open while that sale is locked:
+    closing it needs the sale's lock to cancel it (or refuses), so the shift read with it is good
+    enough to check. An id of no shift of the tenant is a 400 on `session`.
     """
     if session is None:
         session = open_shift_of(actor=actor)
         if session is None:
             raise RuleViolation(_("Open a shift first."))
-    _check_open_session(actor, session)
-    sale = pending_sale_for_update(session)
+    session_id = session if isinstance(session, int) else session.pk
+    sale = pending_sale_for_update(tenant_id=actor.tenant_id, session_id=session_id)
     if sale is None:
-        session = session_for_update(session)
+        session = _locked_session(actor, session_id)
         _check_open_session(actor, session)
-        sale = pending_sale_for_update(session)  # another scan may have created it meanwhile
+        # another scan may have created it meanwhile
+        sale = pending_sale_for_update(tenant_id=actor.tenant_id, session_id=session_id)
+    else:
+        session = sale.session
+        _check_open_session(actor, session)
     if sale is None:
         now = timezone.now()
         sale = Sale.objects.create(

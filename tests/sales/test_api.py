@@ -18,6 +18,7 @@ from savdo.sales.models import CashSession, IdempotencyKey, Payment, Refund, Sal
 from savdo.tenancy.models import Role
 from tests.catalog.factories import ProductFactory
 from tests.conftest import Member
+from tests.factories import MembershipFactory
 from tests.generic import EndpointChecks
 from tests.inventory.factories import receive
 from tests.sales.factories import make_customer, open_shift, ring_up, sell
@@ -142,6 +143,15 @@ def test_scan_by_barcode_and_by_id(shop):
 def test_scan_refusals_are_field_errors(shop, other_tenant):
     cashier, session_id, milk = shop
     foreign = ProductFactory(tenant=other_tenant)
+    foreign_shift = CashSession.objects.create(
+        tenant=other_tenant, cashier=MembershipFactory(tenant=other_tenant, role=Role.CASHIER).user
+    )
+    for session, message in [(foreign_shift.pk, "Не найдено."), (10**12, "Не найдено."), ("x", None), (True, None)]:
+        response = scan(cashier, session, product=milk.pk)
+        assert response.status_code == 400, (session, response.content)
+        assert "session" in response.json(), (session, response.json())
+        if message:
+            assert response.json()["session"] == [message]
     cases = [
         ({"barcode": "0000"}, "barcode"),
         ({"product": foreign.pk}, "product"),

@@ -75,6 +75,17 @@ class TenantPK(serializers.PrimaryKeyRelatedField):
         return queryset
 
 
+class TenantId(TenantPK):
+    """An id for a row of the request's tenant that the command itself reads (and locks): shaped
+    and refused like `TenantPK`, but not looked up here. The command answers "not found" on the
+    field if the tenant has no such row."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return self.pk_field.to_internal_value(data)
+
+
 class ProductPK(TenantPK):
     """A product of the request's tenant, read with its stock on hand (`stock_quantity`, same query)
     for the till's early stock check."""
@@ -501,7 +512,7 @@ class PosItemInputSerializer(serializers.Serializer):
 
 
 class PosScanItemSerializer(PosItemInputSerializer):
-    session = TenantPK(CashSession, required=False, allow_null=True)
+    session = TenantId(CashSession, required=False, allow_null=True)  # the till locks its pending sale with it
     customer = TenantPK(Customer, required=False, allow_null=True)
 
 

@@ -384,6 +384,13 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             return sales_selectors.sale_list(tenant=tenant)
         return Sale.objects.for_tenant(tenant)  # commands lock and load the sale themselves
 
+    def filter_queryset(self, queryset):
+        """The list filters (`?status=`, `?search=`, ordering...) shape the lists and `retrieve`; a
+        command on one sale looks it up by id alone."""
+        if self.action not in ("list", "retrieve", "today"):
+            return queryset
+        return super().filter_queryset(queryset)
+
     def _sale(self, sale, *, message: str | None = None, status: int = 200) -> Response:
         """The sale a command returned, as `retrieve` shows it: from what the command holds when it
         attached the sale's lines, payments and refunds, else read again."""
