@@ -90,8 +90,10 @@ def _links_changed(sender, instance, action, using="default", **kwargs):
         changed(type(instance), [instance.tenant_id], using=using)
 
 
-def _tenant_saved(sender, instance, using="default", **kwargs):
-    versions.tenant_changed(instance.pk, _ALL_SCOPES, using=using)
+def tenant_changed(tenant_id, using: str = "default") -> None:
+    """A tenant's own settings (time zone, currency, loyalty) changed: they shape every answer, so
+    all of its data versions start anew. The tenancy app calls this when a tenant is saved."""
+    versions.tenant_changed(tenant_id, _ALL_SCOPES, using=using)
 
 
 _ALL_SCOPES: set[str] = set()
@@ -99,9 +101,7 @@ _ALL_SCOPES: set[str] = set()
 
 def connect() -> None:
     """Connect save/delete (and many-to-many) receivers for every model with a `data_scope` or a
-    `count_scope`, and renew all of a tenant's data versions when the tenant's own row (its time
-    zone, currency, settings) is saved (CoreConfig.ready)."""
-    post_save.connect(_tenant_saved, sender="tenancy.Tenant", dispatch_uid="versions_tenant_save")
+    `count_scope` (CoreConfig.ready)."""
     for model in apps.get_models():
         if data_scope(model):
             _ALL_SCOPES.add(data_scope(model))

@@ -241,11 +241,18 @@ def test_a_new_day_is_a_new_answer(shop, boss, clock):  # noqa: F811
     assert _get(boss.client, TODAY)[0]["date"] == (NOON + timedelta(days=1)).date().isoformat()
 
 
-def test_tenant_settings_renew_every_answer(shop, boss):
+def test_tenant_settings_renew_every_answer(shop, boss, settings):
     _warm(boss.client, TODAY)
+    scopes = ["customers", "catalog", "stock", "sales"]
+    before = versions.current([versions.key("data", scope, shop.tenant.pk) for scope in scopes])
+    shop.tenant.loyalty_percent = shop.tenant.loyalty_percent + 1
+    shop.tenant.save()
+    after = versions.current([versions.key("data", scope, shop.tenant.pk) for scope in scopes])
+    assert before is not None and after is not None
+    assert all(old != new for old, new in zip(before, after, strict=True))
     shop.tenant.time_zone = "Asia/Tokyo"
     shop.tenant.save()
-    assert _get(boss.client, TODAY)[1] > 0
+    assert _get(boss.client, TODAY)[0] == _fresh(boss.client, TODAY, settings)
 
 
 # --- versions: when writes renew them ---------------------------------------------------------------------
