@@ -91,12 +91,15 @@ class DayDelta:
             self.values[name] = self.values.get(name, 0) + value
 
 
-def _upsert_adding(model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str]) -> None:
+def _upsert_adding(
+    model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], count_inserted=False
+) -> int | None:
     """Insert `rows` (attname -> value; model defaults for the rest); where a row with the same
-    `keys` exists, add the row's `adding` values to it instead. One statement for all rows; the
-    rows' keys must differ (one row per key)."""
+    `keys` exists, add the row's `adding` values to it instead (none: leave it). One statement for
+    all rows; the rows' keys must differ (one row per key). With `count_inserted`, returns how many
+    rows were new (`RETURNING`: the database must return columns from inserts)."""
     if not rows:
-        return
+        return 0
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -112,9 +115,14 @@ def _upsert_adding(model: type[Model], *, keys: Sequence[str], rows: Sequence[di
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one_row] * len(rows))} "
         f"ON CONFLICT ({', '.join(quote(meta.get_field(k).column) for k in keys)}) {action}"
     )
+    if count_inserted:
+        sql += f" RETURNING {quote(meta.pk.column)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    counts.changed(model, {row["tenant_id"] for row in rows}, using=connection.alias)
+        inserted = len(cursor.fetchall()) if count_inserted else None
+    if inserted is None or inserted:
+        counts.changed(model, {row["tenant_id"] for row in rows}, using=connection.alias)
+    return inserted
 
 
 def _bump_day(tenant: Tenant, day: date, delta: DayDelta) -> None:
@@ -135,25 +143,12 @@ def _bump_products(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -
 def _first_visit_of_day(tenant: Tenant, day: date, customer_id: int) -> bool:
     """Record that the customer bought on `day`; True if this is their first purchase that day.
     One `INSERT ... ON CONFLICT DO NOTHING RETURNING` where the database returns inserted rows."""
-    connection = connections[router.db_for_write(DailyCustomer)]
-    if not connection.features.can_return_columns_from_insert:
+    if not connections[router.db_for_write(DailyCustomer)].features.can_return_columns_from_insert:
         _seen, created = DailyCustomer.objects.get_or_create(tenant=tenant, date=day, customer_id=customer_id)
         return created
-    quote = connection.ops.quote_name
-    meta = DailyCustomer._meta
-    columns = [meta.get_field(name) for name in ("tenant", "date", "customer")]
-    names = ", ".join(quote(f.column) for f in columns)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES (%s, %s, %s) "
-        f"ON CONFLICT ({names}) DO NOTHING RETURNING {quote(meta.pk.column)}"
-    )
-    values = (tenant.pk, day, customer_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [f.get_db_prep_save(v, connection) for f, v in zip(columns, values, strict=True)])
-        created = cursor.fetchone() is not None
-    if created:
-        counts.changed(DailyCustomer, [tenant.pk], using=connection.alias)
-    return created
+    row = {"tenant_id": tenant.pk, "date": day, "customer_id": customer_id}
+    keys = ("tenant", "date", "customer")
+    return _upsert_adding(DailyCustomer, keys=keys, rows=[row], adding=(), count_inserted=True) == 1
 
 
 def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable[Payment]) -> None:
