@@ -1,6 +1,7 @@
 """The shared kernel's models: the base every tenant-owned business row stands on."""
 
-from django.db import models
+from django.db import connections, models
+from django.db.models.expressions import RawSQL
 
 from savdo.core import counts
 
@@ -48,6 +49,42 @@ class TenantQuerySet(models.QuerySet):
         created = super().bulk_create(objs, *args, **kwargs)
         counts.changed(self.model, [obj.tenant_id for obj in created], using=self.db)
         return created
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        """Django's `bulk_update` as one UPDATE whose `SET col = CASE pk WHEN .. THEN .. END` is
+        written straight from the values: Django builds a `When` and a `Value` object per row and
+        field and compiles them, which was most of a checkout's line costing. Plain values of plain
+        columns only; anything else (expressions, relations, unsaved rows, batches) goes to Django's.
+        Runs through `update()`, so the queryset's filters and the version renewals apply as there."""
+        objs = list(objs)
+        meta = self.model._meta
+        targets = [meta.get_field(name) for name in fields] if fields else []
+        plain = (
+            objs
+            and targets
+            and batch_size is None
+            and all(f.concrete and not f.is_relation and not f.primary_key for f in targets)
+            and all(obj.pk is not None for obj in objs)
+            and not any(hasattr(getattr(obj, f.attname), "resolve_expression") for obj in objs for f in targets)
+        )
+        if not plain:
+            return super().bulk_update(objs, fields, batch_size=batch_size)
+        connection = connections[self.db]
+        pk_column = connection.ops.quote_name(meta.pk.column)
+        cast = connection.features.requires_casted_case_in_updates
+        pk_param = meta.pk.get_db_prep_value
+        changes = {}
+        for field in targets:
+            then = f"CAST(%s AS {field.cast_db_type(connection)})" if cast else "%s"
+            params = []
+            for obj in objs:
+                value = field.get_db_prep_save(getattr(obj, field.attname), connection)
+                params += [pk_param(obj.pk, connection), value]
+            sql = f"CASE {pk_column} " + " ".join([f"WHEN %s THEN {then}"] * len(objs)) + " END"
+            changes[field.attname] = RawSQL(sql, params, output_field=field)
+        return self.filter(pk__in=[obj.pk for obj in objs]).update(**changes)
+
+    bulk_update.alters_data = True
 
 
 class TenantOwned(models.Model):
