@@ -11,20 +11,33 @@ The rows are exactly what the services would have written for the same history:
   exact at a tenth of the rows);
 - receipt numbers are the tenant's sequence in time order; the rollups are rebuilt from the rows
   with `savdo.sales.rollups.rollups_rebuild`, the same code `savdo rebuild-rollups` runs.
+
+Speed (a million customers and two million sale lines in under two minutes on two cores): the rows
+that need the ORM (tenants, logins, groups, categories) are created first, for every shop; then the
+shops' histories are computed, on PostgreSQL in forked worker processes (`_ShopWorkers`), with ids
+counted from 0 in each shop and moved up to the shop's id block when written, so shops need not
+wait for each other. `savdo.demo.bulk` formats the rows as COPY text, and one thread of this
+process sends it, so PostgreSQL stores one shop while the next ones are computed. Each shop draws
+from its own seeded `random.Random` in a fixed order and the id blocks are taken in shop order, so
+a seed gives the same rows whatever the number of processes.
 """
 
 import functools
+import multiprocessing
+import multiprocessing.connection
+import os
 import random
 import time as time_module
+import traceback
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from savdo.accounts.models import User
@@ -32,7 +45,15 @@ from savdo.catalog.models import Category, Product
 from savdo.core import counts
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money, quantity
 from savdo.customers.models import Customer, CustomerGroup, _search_text
-from savdo.demo.bulk import IdAllocator, TableWriter, reset_sequences
+from savdo.demo.bulk import (
+    CopyStream,
+    IdAllocator,
+    TableWriter,
+    copy_in_background,
+    copy_into,
+    formatted_moments,
+    reset_sequences,
+)
 from savdo.demo.names import NamePool, ean13, phone_for, product_catalog
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.models import Batch, StockBalance, StockMovement
@@ -56,16 +77,43 @@ from savdo.sales.services import RECEIPT_PREFIX
 from savdo.tenancy.models import Membership, Role, Tenant
 
 REFUND_SHARE = 0.02
+REFUND_DELAYS = (0, 0, 1, 2)  # days after the sale
 SPLIT_PAYMENT_SHARE = 0.05
+SPLIT_PAYMENT_FROM = Decimal("1000")
+SPLIT_CARD_SHARES = (Decimal("0.3"), Decimal("0.5"), Decimal("0.7"))
 CUSTOMER_SHARE = 0.7
 METHODS = [
-    (PaymentMethod.CASH, 0.5),
-    (PaymentMethod.CARD, 0.35),
-    (PaymentMethod.MOBILE, 0.1),
-    (PaymentMethod.TRANSFER, 0.05),
+    (PaymentMethod.CASH.value, 0.5),
+    (PaymentMethod.CARD.value, 0.35),
+    (PaymentMethod.MOBILE.value, 0.1),
+    (PaymentMethod.TRANSFER.value, 0.05),
 ]
 GROUPS = [("Обычные покупатели", Decimal("0")), ("Постоянные покупатели", Decimal("5")), ("VIP клиенты", Decimal("15"))]
 OPEN_HOUR, CLOSE_HOUR = 9, 21
+LINES_PER_SALE = (1, 2, 2, 3, 3, 3, 4, 4, 5)  # drawn per sale; a product drawn twice is one line
+PIECES = (1, 1, 1, 2, 2, 3)
+WEIGHED_UNITS = frozenset(("kg", "l", "m", "g", "ml"))
+CITIES = ("Toshkent", "Toshkent", "Samarqand", "Buxoro", "Andijon", "Namangan")
+OPENING_STOCK_LEFT = (0, 3, 8, 25, 60, 120, 200)  # what is left on the shelf today, per product or batch
+OPENING_STOCK_REASON = "Generated opening stock"
+NO_DISCOUNT = Decimal("0.00")
+NO_STATISTICS = (ZERO, 0, None, ZERO)
+
+CASH, CARD = PaymentMethod.CASH.value, PaymentMethod.CARD.value
+COMPLETED, REFUNDED = SaleStatus.COMPLETED.value, SaleStatus.REFUNDED.value
+# Per (day, product) rollup, in this order in the accumulators.
+PRODUCT_SUMS = (
+    "quantity",
+    "revenue",
+    "cost",
+    "profit",
+    "sales_count",
+    "refunded_quantity",
+    "refunded_revenue",
+    "refunded_cost",
+)
+ROLLUP_COUNTS = {"sales_count", "refunds_count", "unique_customers"}
+HISTORY_TABLES = ("shift", "sale", "item", "alloc", "payment", "refund", "refund_item", "refund_payment")
 
 
 @dataclass
@@ -82,7 +130,7 @@ class TenantPlan:
     staff: list[tuple[str, str, str, str]] = field(default_factory=list)  # (username, first, last, role)
 
 
-@dataclass
+@dataclass(slots=True, eq=False)
 class _Product:
     id: int
     name: str
@@ -91,7 +139,35 @@ class _Product:
     price: Decimal
     cost: Decimal
     tax: Decimal
-    batches: list[list] = field(default_factory=list)  # [batch_id, remaining, cost]
+    perishable: bool = False
+    batches: list[list] = field(default_factory=list)  # [batch_id, remaining, cost, number, expiry]
+    # Quantity drawn -> (quantity, subtotal, cost, unit cost, tax without discount): lines repeat.
+    lines: dict = field(default_factory=dict)
+    sold: dict = field(default_factory=dict)  # day -> quantity sold (from the first batch, if any)
+    returned: dict = field(default_factory=dict)  # day -> quantity refunded
+
+    def line(self, drawn: int) -> tuple:
+        """The line amounts that depend on the quantity only (`drawn`: grams or pieces drawn)."""
+        amounts = self.lines.get(drawn)
+        if amounts is None:
+            qty = quantity(Decimal(drawn) / 1000) if self.unit in WEIGHED_UNITS else Decimal(drawn)
+            subtotal = money(qty * self.price)
+            unit_cost = self.batches[0][2] if self.batches else self.cost
+            cost = money(qty * unit_cost)
+            tax = money(subtotal * self.tax / (HUNDRED + self.tax))
+            amounts = self.lines[drawn] = (qty, subtotal, cost, money(cost / qty), tax)
+        return amounts
+
+
+class _SearchSource:
+    """The fields `_search_text` reads, without the cost of a model instance per customer."""
+
+    __slots__ = ("company_name", "display_name", "email", "first_name", "last_name", "middle_name", "phone", "phone_2")
+
+    def __init__(self, first_name, last_name, middle_name, company_name, email, phone):
+        self.first_name, self.last_name, self.middle_name = first_name, last_name, middle_name
+        self.company_name, self.email, self.phone = company_name, email, phone
+        self.display_name = self.phone_2 = ""
 
 
 @functools.cache
@@ -106,21 +182,25 @@ def _pick_method(rng: random.Random) -> str:
         if roll < share:
             return method
         roll -= share
-    return PaymentMethod.CASH
+    return CASH
 
 
 class ShopGenerator:
-    """Writes one tenant's history. Call `run()` inside a transaction."""
+    """One tenant's history, inside one transaction: `prepare()` writes the ORM rows, `generate()`
+    computes everything else without a query (COPY statements may be running meanwhile, or it runs
+    in another process), `write(bases)` writes it."""
 
-    def __init__(self, plan: TenantPlan, *, seed: int, names: NamePool, ids: IdAllocator, now: datetime, log):
+    def __init__(self, plan: TenantPlan, *, seed: int, names: NamePool, now: datetime):
         self.plan = plan
         self.rng = random.Random(seed)
         self.names = names
-        self.ids = ids
+        # Ids of the generated rows count from 0 in each shop; `write()` adds the shop's first global
+        # ids (`bases`), so that shops can be computed apart, in any order or process.
+        self.ids = IdAllocator(local=True)
         self.now = now
-        self.log = log
         self.password_hash = _password_hash(plan.password)
         self.timings: dict[str, float] = {}
+        self.tables: list[tuple[type[models.Model], list[str], Iterable[tuple]]] = []
         self._mark = time_module.monotonic()
 
     def _timed(self, phase: str) -> None:
@@ -128,7 +208,35 @@ class ShopGenerator:
         self.timings[phase] = self.timings.get(phase, 0.0) + now - self._mark
         self._mark = now
 
+    def _table(self, model: type[models.Model], columns: list[str], rows: Iterable[tuple]) -> None:
+        """Rows to write, with shop-local ids, in the order `write()` writes them."""
+        self.tables.append((model, columns, rows))
+
+    def write(self, bases: dict[type[models.Model], int]) -> None:
+        """Write the generated rows, each model's local ids moved up by `bases[model]` (its first id
+        for this shop): through `TableWriter`, so to the COPY stream or pipe in effect."""
+        self._mark = time_module.monotonic()
+        self.bases = bases
+        moments = formatted_moments()  # a sale's moment is in its items, payments and customer too
+        for model, columns, rows in self.tables:
+            TableWriter(model, columns, bases=bases, moments=moments).write(rows)
+        # Written: let the rows go (a million customers' history does not fit twice).
+        self.tables, self.rows, self.stats, self.products = [], {}, {}, []
+        self.days_rollup, self.products_rollup, self.customer_days = {}, {}, set()
+        self._timed("write")
+
     # --- people and catalog -------------------------------------------------------------------
+    def prepare(self) -> None:
+        """The rows written through the ORM: tenant, logins and memberships, groups, categories."""
+        self._mark = time_module.monotonic()
+        self._tenant_and_staff()
+        self.specs = product_catalog(self.plan.products, self.rng)
+        self.categories = {}
+        for spec in self.specs:
+            if spec["category"] not in self.categories:
+                self.categories[spec["category"]] = Category.objects.create(tenant=self.tenant, name=spec["category"])
+        self._timed("prepare")
+
     def _tenant_and_staff(self) -> None:
         plan = self.plan
         self.tenant = Tenant.objects.create(name=plan.name)
@@ -163,14 +271,9 @@ class ShopGenerator:
 
     def _catalog(self) -> None:
         tenant, rng, now = self.tenant, self.rng, self.now
-        specs = product_catalog(self.plan.products, rng)
-        categories = {}
-        for spec in specs:
-            if spec["category"] not in categories:
-                categories[spec["category"]] = Category.objects.create(tenant=tenant, name=spec["category"])
-        first = self.ids.take(Product, len(specs))
+        first = self.ids.take(Product, len(self.specs))
         rows, self.products = [], []
-        for offset, spec in enumerate(specs):
+        for offset, spec in enumerate(self.specs):
             pid = first + offset
             sku = f"SKU-{tenant.pk}-{offset + 1:05d}"
             rows.append(
@@ -181,7 +284,7 @@ class ShopGenerator:
                     sku,
                     ean13(478, tenant.pk * 100000 + offset),
                     "",
-                    categories[spec["category"]].pk,
+                    self.categories[spec["category"]].pk,
                     spec["cost_price"],
                     spec["sale_price"],
                     spec["wholesale_price"],
@@ -193,12 +296,19 @@ class ShopGenerator:
                     now,
                 )
             )
-            product = _Product(
-                pid, spec["name"], sku, spec["unit"], spec["sale_price"], spec["cost_price"], spec["tax_rate"]
+            self.products.append(
+                _Product(
+                    pid,
+                    spec["name"],
+                    sku,
+                    spec["unit"],
+                    spec["sale_price"],
+                    spec["cost_price"],
+                    spec["tax_rate"],
+                    spec["perishable"],
+                )
             )
-            product.perishable = spec["perishable"]
-            self.products.append(product)
-        TableWriter(
+        self._table(
             Product,
             [
                 "id",
@@ -218,31 +328,31 @@ class ShopGenerator:
                 "created_at",
                 "updated_at",
             ],
-        ).write(rows)
+            rows,
+        )
 
     # --- the history --------------------------------------------------------------------------
     def _local(self, day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute, second), tzinfo=self.zone).astimezone(UTC)
 
-    def _quantity(self, product: _Product) -> Decimal:
-        if product.unit in ("kg", "l", "m", "g", "ml"):
-            return quantity(Decimal(self.rng.randrange(250, 3000)) / 1000)
-        return Decimal(self.rng.choice((1, 1, 1, 2, 2, 3)))
-
-    def run(self) -> dict:
+    def generate(self) -> dict:
+        """Computes the rows of the catalog, customers, shifts, sales, refunds, stock and rollups (for
+        `write()`); returns the shop's summary."""
+        self._mark = time_module.monotonic()
         plan, rng = self.plan, self.rng
-        self._tenant_and_staff()
         self._catalog()
         tenant = self.tenant
         today = timezone.localtime(self.now, self.zone).date()
         first_day = today - timedelta(days=plan.days - 1)
         customer_first_id = self.ids.take(Customer, plan.customers)
-        group_of = {}
-        discount_of = {}
+        group_of: list[int | None] = [None] * plan.customers
+        discount_of: list[Decimal] = [NO_DISCOUNT] * plan.customers
+        vip, regular = self.groups[2], self.groups[1]
+        random_ = rng.random
         for index in range(plan.customers):
-            roll = rng.random()
-            group = self.groups[2] if roll < 0.03 else self.groups[1] if roll < 0.15 else None
-            if group is not None:
+            roll = random_()
+            if roll < 0.15:
+                group = vip if roll < 0.03 else regular
                 group_of[index] = group.pk
                 discount_of[index] = group.discount_percent
 
@@ -257,26 +367,23 @@ class ShopGenerator:
         busy_by_day = defaultdict(int)
         for d in busy_days:
             busy_by_day[d] += 1
+        # A refund happens on its day at CLOSE_HOUR - 1 (or right after the sale, if that is later).
+        self.refund_times = [self._local(first_day + timedelta(days=d), CLOSE_HOUR - 1) for d in range(plan.days)]
 
-        writers = {
-            "shift": ([], CashSession),
-            "sale": ([], Sale),
-            "item": ([], SaleItem),
-            "alloc": ([], SaleItemAllocation),
-            "payment": ([], Payment),
-            "refund": ([], Refund),
-            "refund_item": ([], RefundItem),
-            "refund_payment": ([], RefundPayment),
-        }
-        stats = defaultdict(lambda: [ZERO, 0, None, ZERO])  # customer index -> total, count, last, points
-        self.days_rollup = defaultdict(lambda: defaultdict(lambda: ZERO))  # day -> column -> value
-        self.products_rollup = defaultdict(lambda: defaultdict(lambda: ZERO))  # (day, product) -> column -> value
-        self.customer_days = set()  # (day, customer id)
-        sold = defaultdict(lambda: defaultdict(lambda: ZERO_QTY))  # (product, batch) -> day -> qty
-        returned = defaultdict(lambda: defaultdict(lambda: ZERO_QTY))
+        self.rows: dict[str, list[tuple]] = {name: [] for name in HISTORY_TABLES}
+        # customer index -> [total, count, last purchase, points]
+        self.stats: dict[int, list] = {}
+        self.days_rollup: dict[date, defaultdict] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        self.products_rollup: dict[tuple[date, int], list] = {}  # (day, product id) -> PRODUCT_SUMS
+        self.customer_days: set[tuple[date, int]] = set()  # (day, customer id)
+        self.discount_of = discount_of
+        self.customer_first_id = customer_first_id
+        self.loyalty = tenant.loyalty_percent
+        self.last_day = plan.days - 1
         receipt_seq = 0
-        loyalty = tenant.loyalty_percent
-        pending_refunds: list[tuple[int, dict]] = []
+        many_customers = plan.customers > 1
+        customer_span = plan.customers - 1
+        now = self.now
 
         for d in range(plan.days):
             day = first_day + timedelta(days=d)
@@ -287,45 +394,28 @@ class ShopGenerator:
             shift_id = self.ids.take(CashSession)
             opened = self._local(day, OPEN_HOUR - 1, 55)
             closing = self._local(day, CLOSE_HOUR, 5)
+            opening = self._local(day, OPEN_HOUR)
             is_today = day == today
             seconds = sorted(rng.randrange(0, (CLOSE_HOUR - OPEN_HOUR) * 3600) for _ in range(count))
             busy_left = busy_by_day[d]
+            busy_every = max(1, count // (busy_by_day[d] + 1))
+            receipt_prefix = f"{RECEIPT_PREFIX}-{day:%Y%m%d}-"
             shift_cash = ZERO
             for n, offset in enumerate(seconds):
-                moment = self._local(day, OPEN_HOUR) + timedelta(seconds=offset)
-                if is_today and moment >= self.now:
+                moment = opening + timedelta(seconds=offset)
+                if is_today and moment >= now:
                     break
                 customer = None
-                if busy_left and n % max(1, count // (busy_by_day[d] + 1)) == 0:
+                if busy_left and n % busy_every == 0:
                     customer, busy_left = 0, busy_left - 1
-                elif plan.customers > 1 and rng.random() < CUSTOMER_SHARE:
-                    customer = 1 + int((plan.customers - 1) * rng.random() ** 2)
+                elif many_customers and random_() < CUSTOMER_SHARE:
+                    customer = 1 + int(customer_span * random_() ** 2)
                 receipt_seq += 1
-                sale, cash = self._sale(
-                    writers,
-                    sold,
-                    shift_id,
-                    cashier.pk,
-                    customer,
-                    customer_first_id,
-                    discount_of,
-                    moment,
-                    day,
-                    receipt_seq,
-                    loyalty,
+                shift_cash += self._sale(
+                    shift_id, cashier.pk, customer, moment, d, day, f"{receipt_prefix}{receipt_seq:06d}"
                 )
-                shift_cash += cash
-                if customer is not None:
-                    entry = stats[customer]
-                    entry[0] += sale["total"]
-                    entry[1] += 1
-                    entry[2] = moment
-                    entry[3] += sale["points"]
-                if customer != 0 and rng.random() < REFUND_SHARE:
-                    refund_day = min(plan.days - 1, d + rng.choice((0, 0, 1, 2)))
-                    pending_refunds.append((refund_day, sale))
             closed = not is_today
-            writers["shift"][0].append(
+            self.rows["shift"].append(
                 (
                     shift_id,
                     tenant.pk,
@@ -341,40 +431,33 @@ class ShopGenerator:
                     "",
                 )
             )
-        for refund_day, sale in pending_refunds:
-            moment = max(sale["moment"], self._local(first_day + timedelta(days=refund_day), CLOSE_HOUR - 1))
-            if moment >= self.now:
-                moment = sale["moment"] + timedelta(seconds=1)
-            self._refund(writers, returned, sale, moment)
-            if sale["customer"] is not None:
-                entry = stats[sale["customer"]]
-                entry[0] -= sale["total"]
-                entry[1] -= 1
-                entry[3] -= sale["points"]
 
         self._timed("plan")
-        self._write_customers(customer_first_id, group_of, discount_of, stats)
+        self._write_customers(customer_first_id, group_of, self.stats)
         self._timed("customers")
-        self._write_history(writers)
-        self._timed("sales")
-        self._write_stock(first_day, sold, returned)
+        self._write_history()
+        self._write_stock(first_day)
         self._timed("stock")
-        ReceiptCounter.objects.create(tenant=tenant, last_number=receipt_seq)
+        self._table(
+            ReceiptCounter,
+            ["id", "tenant_id", "last_number"],
+            [(self.ids.take(ReceiptCounter), tenant.pk, receipt_seq)],
+        )
         self._write_rollups()
         self._timed("rollups")
         return {
             "tenant": tenant,
             "customers": plan.customers,
             "products": len(self.products),
-            "sales": len(writers["sale"][0]),
-            "lines": len(writers["item"][0]),
-            "refunds": len(writers["refund"][0]),
+            "sales": len(self.rows["sale"]),
+            "lines": len(self.rows["item"]),
+            "refunds": len(self.rows["refund"]),
             "timings": self.timings,
         }
 
     def _plan_batches(self, first_day: date) -> None:
         for product in self.products:
-            if not getattr(product, "perishable", False):
+            if not product.perishable:
                 continue
             for n, (days, cost_factor) in enumerate(((20, Decimal("0.98")), (60, Decimal("1.02")))):
                 batch_id = self.ids.take(Batch)
@@ -383,53 +466,70 @@ class ShopGenerator:
                     [batch_id, None, money(product.cost * cost_factor), f"B{n + 1}-{product.sku}", expiry]
                 )
 
-    def _sale(
-        self,
-        writers,
-        sold,
-        shift_id,
-        cashier_id,
-        customer,
-        first_customer,
-        discount_of,
-        moment,
-        day,
-        receipt_seq,
-        loyalty,
-    ) -> tuple[dict, Decimal]:
-        rng, tenant = self.rng, self.tenant
+    def _sale(self, shift_id: int, cashier_id: int, customer: int | None, moment: datetime, d: int, day, receipt):
+        """One sale (and its refund, if it gets one) into `self.rows`, statistics and rollups; returns
+        the cash it leaves in the till. The random draws are the history: their order is fixed."""
+        rng, tenant_id, products = self.rng, self.tenant.pk, self.products
+        random_ = rng.random
         sale_id = self.ids.take(Sale)
-        discount_pct = discount_of.get(customer, Decimal("0.00")) if customer is not None else Decimal("0.00")
-        chosen = set()
-        lines = []
-        for _ in range(rng.choice((1, 2, 2, 3, 3, 3, 4, 4, 5))):
-            product = self.products[int(len(self.products) * rng.random() ** 1.5)]
-            if product.id in chosen:
+        discount_pct = self.discount_of[customer] if customer is not None else NO_DISCOUNT
+        chosen = []
+        lines = []  # (product, qty, subtotal, discount, total, tax, cost, unit cost)
+        for _ in range(rng.choice(LINES_PER_SALE)):
+            product = products[int(len(products) * random_() ** 1.5)]
+            if product in chosen:
                 continue
-            chosen.add(product.id)
-            qty = self._quantity(product)
-            subtotal = money(qty * product.price)
-            discount = money(subtotal * discount_pct / HUNDRED)
-            total = subtotal - discount
-            tax = money(total * product.tax / (HUNDRED + product.tax))
-            batch_id, unit_cost = None, product.cost
-            if product.batches:
-                batch_id, _, unit_cost, *_ = product.batches[0]
-            cost = money(qty * unit_cost)
-            lines.append((product, qty, subtotal, discount, total, tax, batch_id, cost))
-        sale_total = sum((line[4] for line in lines), ZERO)
-        points = money(sale_total * loyalty / HUNDRED) if customer is not None else ZERO
-        receipt = f"{RECEIPT_PREFIX}-{day:%Y%m%d}-{receipt_seq:06d}"
-        customer_id = first_customer + customer if customer is not None else None
+            chosen.append(product)
+            # Grams (or millilitres, centimetres) for weighed goods, else pieces.
+            drawn = rng.randrange(250, 3000) if product.unit in WEIGHED_UNITS else rng.choice(PIECES)
+            qty, subtotal, cost, unit_cost, tax = product.line(drawn)
+            if discount_pct:
+                discount = money(subtotal * discount_pct / HUNDRED)
+                total = subtotal - discount
+                tax = money(total * product.tax / (HUNDRED + product.tax))
+            else:
+                discount, total = ZERO, subtotal
+            lines.append((product, qty, subtotal, discount, total, tax, cost, unit_cost))
+        sale_total = sum([line[4] for line in lines], ZERO)
+        points = money(sale_total * self.loyalty / HUNDRED) if customer is not None else ZERO
+
+        if random_() < SPLIT_PAYMENT_SHARE and sale_total > SPLIT_PAYMENT_FROM:
+            card = money(sale_total * rng.choice(SPLIT_CARD_SHARES))
+            payments = [(CASH, sale_total - card), (CARD, card)]
+        else:
+            payments = [(_pick_method(rng), sale_total)]
+        payment_rows = []
+        first_payment = self.ids.take(Payment, len(payments))
+        cash_in_till = change_total = ZERO
+        for n, (method, amount) in enumerate(payments):
+            received, change, last4, txn = ZERO, ZERO, "", ""
+            if method == CASH:
+                received = (amount / 1000).to_integral_value(rounding="ROUND_CEILING") * 1000
+                change = received - amount
+                cash_in_till += amount
+            elif method == CARD:
+                last4 = f"{rng.randrange(10000):04d}"  # the transaction id: see `_payment_rows`
+            change_total += change
+            payment_rows.append(
+                [first_payment + n, tenant_id, sale_id, method, amount, received, change, last4, txn, moment, ZERO]
+            )
+        refund_day = None
+        if customer != 0 and random_() < REFUND_SHARE:
+            refund_day = min(self.last_day, d + rng.choice(REFUND_DELAYS))
+
+        discount_sum = tax_sum = cost_sum = subtotal_sum = ZERO
+        qty_sum = ZERO_QTY
         item_first = self.ids.take(SaleItem, len(lines))
         alloc_first = self.ids.take(SaleItemAllocation, len(lines))
-        item_rows = []
-        for n, (product, qty, subtotal, discount, total, tax, batch_id, cost) in enumerate(lines):
-            unit_cost = money(cost / qty)
-            item_rows.append(
+        items, allocs = self.rows["item"], self.rows["alloc"]
+        products_rollup = self.products_rollup
+        refunded = refund_day is not None
+        for n, (product, qty, subtotal, discount, total, tax, cost, unit_cost) in enumerate(lines):
+            batch_id = product.batches[0][0] if product.batches else None
+            items.append(
                 (
                     item_first + n,
-                    tenant.pk,
+                    tenant_id,
                     sale_id,
                     product.id,
                     None,
@@ -447,152 +547,148 @@ class ShopGenerator:
                     unit_cost,
                     cost,
                     moment,
+                    # Refunded quantity, amount, discount, tax, cost: refunds return whole sales.
+                    *((qty, total, discount, tax, cost) if refunded else (ZERO_QTY, ZERO, ZERO, ZERO, ZERO)),
                 )
             )
-            writers["alloc"][0].append((alloc_first + n, tenant.pk, item_first + n, batch_id, qty, unit_cost))
-            sold[(product.id, batch_id)][day] += qty
-        writers["item"][0].extend(item_rows)
-
-        payments = []
-        cash_in_till = ZERO
-        if rng.random() < SPLIT_PAYMENT_SHARE and sale_total > Decimal("1000"):
-            card = money(sale_total * Decimal(rng.choice(("0.3", "0.5", "0.7"))))
-            payments = [(PaymentMethod.CASH, sale_total - card), (PaymentMethod.CARD, card)]
-        else:
-            payments = [(_pick_method(rng), sale_total)]
-        payment_rows = []
-        first_payment = self.ids.take(Payment, len(payments))
-        change_total = ZERO
-        for n, (method, amount) in enumerate(payments):
-            received, change, last4, txn = ZERO, ZERO, "", ""
-            if method == PaymentMethod.CASH:
-                received = (amount / 1000).to_integral_value(rounding="ROUND_CEILING") * 1000
-                change = received - amount
-                cash_in_till += amount
-            elif method == PaymentMethod.CARD:
-                last4, txn = f"{rng.randrange(10000):04d}", f"TXN{sale_id:09d}"
-            change_total += change
-            payment_rows.append(
-                (first_payment + n, tenant.pk, sale_id, method, amount, received, change, last4, txn, moment)
+            allocs.append(
+                (alloc_first + n, tenant_id, item_first + n, batch_id, qty, unit_cost, qty if refunded else ZERO_QTY)
             )
-        writers["payment"][0].extend(payment_rows)
-        sale = {
-            "id": sale_id,
-            "customer": customer,
-            "moment": moment,
-            "total": sale_total,
-            "points": points,
-            "lines": [(item_first + n, line) for n, line in enumerate(lines)],
-            "payments": payment_rows,
-            "discount": sum((line[3] for line in lines), ZERO),
-            "tax": sum((line[5] for line in lines), ZERO),
-            "cost": sum((line[7] for line in lines), ZERO),
-            "qty": sum((line[1] for line in lines), ZERO_QTY),
-        }
-        sale["row"] = [
-            sale_id,
-            tenant.pk,
-            shift_id,
-            cashier_id,
-            customer_id,
-            receipt,
-            SaleStatus.COMPLETED,
-            discount_pct,
-            sum((line[2] for line in lines), ZERO),
-            sale["discount"],
-            sale["tax"],
-            sale_total,
-            sale_total,
-            change_total,
-            ZERO,
-            sale["cost"],
-            sale["qty"],
-            points,
-            moment,
-            moment,
-            moment,
-            None,
-        ]
-        writers["sale"][0].append(sale["row"])
-        self._rollup_sale(day, sale, customer_id)
-        return sale, cash_in_till
+            product.sold[day] = product.sold.get(day, ZERO_QTY) + qty
+            key = (day, product.id)
+            sums = products_rollup.get(key)
+            if sums is None:
+                sums = products_rollup[key] = [ZERO, ZERO, ZERO, ZERO, 0, ZERO, ZERO, ZERO]
+            sums[0] += qty
+            sums[1] += total
+            sums[2] += cost
+            sums[3] += total - cost
+            sums[4] += 1
+            subtotal_sum += subtotal
+            discount_sum += discount
+            tax_sum += tax
+            cost_sum += cost
+            qty_sum += qty
 
-    def _refund(self, writers, returned, sale: dict, moment: datetime) -> None:
-        tenant = self.tenant
+        customer_id = self.customer_first_id + customer if customer is not None else None
+        totals = self.days_rollup[day]
+        totals["sales_count"] += 1
+        totals["sales_amount"] += sale_total
+        totals["discount_amount"] += discount_sum
+        totals["tax_amount"] += tax_sum
+        totals["cost_amount"] += cost_sum
+        totals["items_sold"] += qty_sum
+        if customer_id is not None and (day, customer_id) not in self.customer_days:
+            self.customer_days.add((day, customer_id))
+            totals["unique_customers"] += 1
+        for payment in payment_rows:
+            totals[PAID_COLUMNS[payment[3]]] += payment[4]
+        if customer is not None:
+            entry = self.stats.get(customer)
+            if entry is None:
+                entry = self.stats[customer] = [ZERO, 0, None, ZERO]
+            entry[0] += sale_total
+            entry[1] += 1
+            entry[2] = moment
+            entry[3] += points
+
+        self.rows["sale"].append(
+            (
+                sale_id,
+                tenant_id,
+                shift_id,
+                cashier_id,
+                customer_id,
+                receipt,
+                REFUNDED if refunded else COMPLETED,
+                discount_pct,
+                subtotal_sum,
+                discount_sum,
+                tax_sum,
+                sale_total,
+                sale_total,
+                change_total,
+                sale_total if refunded else ZERO,  # refunded_amount
+                cost_sum,
+                qty_sum,
+                points,
+                moment,
+                moment,
+                moment,
+                None,
+            )
+        )
+        if refunded:
+            self._refund(sale_id, customer, moment, refund_day, lines, item_first, payment_rows, points)
+        self.rows["payment"].extend([tuple(row) for row in payment_rows])
+        return cash_in_till
+
+    def _refund(self, sale_id, customer, sale_moment, refund_day, lines, item_first, payment_rows, points) -> None:
+        """The whole sale returned on `refund_day`: rows, statistics and rollups."""
+        tenant_id = self.tenant.pk
+        moment = max(sale_moment, self.refund_times[refund_day])
+        if moment >= self.now:
+            moment = sale_moment + timedelta(seconds=1)
+        day = timezone.localtime(moment, self.zone).date()
+        total = sum([line[4] for line in lines], ZERO)
+        discount = sum([line[3] for line in lines], ZERO)
+        tax = sum([line[5] for line in lines], ZERO)
+        cost = sum([line[6] for line in lines], ZERO)
+        qty = sum([line[1] for line in lines], ZERO_QTY)
         refund_id = self.ids.take(Refund)
-        writers["refund"][0].append(
+        self.rows["refund"].append(
             (
                 refund_id,
-                tenant.pk,
-                sale["id"],
+                tenant_id,
+                sale_id,
                 None,
                 self.cashiers[0].pk,
-                sale["total"],
-                sale["discount"],
-                sale["tax"],
-                sale["cost"],
-                sale["qty"],
-                sale["points"],
+                total,
+                discount,
+                tax,
+                cost,
+                qty,
+                points,
                 True,
                 "Generated: customer returned the goods",
                 moment,
             )
         )
-        first = self.ids.take(RefundItem, len(sale["lines"]))
-        for n, (item_id, (product, qty, _sub, discount, total, tax, batch_id, cost)) in enumerate(sale["lines"]):
-            writers["refund_item"][0].append(
-                (first + n, tenant.pk, refund_id, item_id, qty, total, discount, tax, cost)
-            )
-            returned[(product.id, batch_id)][timezone.localtime(moment, self.zone).date()] += qty
-        first = self.ids.take(RefundPayment, len(sale["payments"]))
-        for n, payment in enumerate(sale["payments"]):
-            writers["refund_payment"][0].append((first + n, tenant.pk, refund_id, payment[0], payment[3], payment[4]))
-        self._rollup_refund(timezone.localtime(moment, self.zone).date(), sale)
-        row = sale["row"]
-        row[6] = SaleStatus.REFUNDED
-        row[14] = sale["total"]  # refunded_amount
-        sale["refunded"] = True
+        first = self.ids.take(RefundItem, len(lines))
+        refund_items = self.rows["refund_item"]
+        for n, (product, line_qty, _sub, discount_, total_, tax_, cost_, _unit) in enumerate(lines):
+            item_id = item_first + n
+            refund_items.append((first + n, tenant_id, refund_id, item_id, line_qty, total_, discount_, tax_, cost_))
+            product.returned[day] = product.returned.get(day, ZERO_QTY) + line_qty
+            key = (day, product.id)
+            sums = self.products_rollup.get(key)
+            if sums is None:
+                sums = self.products_rollup[key] = [ZERO, ZERO, ZERO, ZERO, 0, ZERO, ZERO, ZERO]
+            sums[5] += line_qty
+            sums[6] += total_
+            sums[7] += cost_
+            sums[3] -= total_ - cost_
+        first = self.ids.take(RefundPayment, len(payment_rows))
+        for n, payment in enumerate(payment_rows):
+            payment[10] = payment[4]  # refunded_amount
+            self.rows["refund_payment"].append((first + n, tenant_id, refund_id, payment[0], payment[3], payment[4]))
 
-    # --- rollups: the same sums `savdo.sales.rollups` keeps (a test compares with rollups_rebuild) ---
-    def _rollup_sale(self, day: date, sale: dict, customer_id: int | None) -> None:
-        totals = self.days_rollup[day]
-        totals["sales_count"] += 1
-        totals["sales_amount"] += sale["total"]
-        totals["discount_amount"] += sale["discount"]
-        totals["tax_amount"] += sale["tax"]
-        totals["cost_amount"] += sale["cost"]
-        totals["items_sold"] += sale["qty"]
-        if customer_id is not None and (day, customer_id) not in self.customer_days:
-            self.customer_days.add((day, customer_id))
-            totals["unique_customers"] += 1
-        for payment in sale["payments"]:
-            totals[PAID_COLUMNS[payment[3]]] += payment[4]
-        for _item_id, (product, qty, _sub, _discount, total, _tax, _batch, cost) in sale["lines"]:
-            row = self.products_rollup[(day, product.id)]
-            row["quantity"] += qty
-            row["revenue"] += total
-            row["cost"] += cost
-            row["profit"] += total - cost
-        for product_id in {line[0].id for _item, line in sale["lines"]}:
-            self.products_rollup[(day, product_id)]["sales_count"] += 1
-
-    def _rollup_refund(self, day: date, sale: dict) -> None:
         totals = self.days_rollup[day]
         totals["refunds_count"] += 1
-        totals["refunds_amount"] += sale["total"]
-        totals["refunded_discount"] += sale["discount"]
-        totals["refunded_tax"] += sale["tax"]
-        totals["refunded_cost"] += sale["cost"]
-        totals["refunded_items"] += sale["qty"]
-        for payment in sale["payments"]:
+        totals["refunds_amount"] += total
+        totals["refunded_discount"] += discount
+        totals["refunded_tax"] += tax
+        totals["refunded_cost"] += cost
+        totals["refunded_items"] += qty
+        for payment in payment_rows:
             totals[REFUNDED_COLUMNS[payment[3]]] += payment[4]
-        for _item_id, (product, qty, _sub, _discount, total, _tax, _batch, cost) in sale["lines"]:
-            row = self.products_rollup[(day, product.id)]
-            row["refunded_quantity"] += qty
-            row["refunded_revenue"] += total
-            row["refunded_cost"] += cost
-            row["profit"] -= total - cost
+        if customer is not None:
+            entry = self.stats[customer]
+            entry[0] -= total
+            entry[1] -= 1
+            entry[3] -= points
 
+    # --- rollups: the same sums `savdo.sales.rollups` keeps (a test compares with rollups_rebuild) ---
     def _write_rollups(self) -> None:
         tenant = self.tenant
         day_columns = [
@@ -603,62 +699,71 @@ class ShopGenerator:
             for f in DailyProductSales._meta.concrete_fields
             if f.attname not in ("id", "tenant_id", "date", "product_id")
         ]
-        counts = {"sales_count", "refunds_count", "unique_customers"}
 
         def value(values, name):
             raw = values.get(name, ZERO)
-            return int(raw) if name in counts else raw
+            return int(raw) if name in ROLLUP_COUNTS else raw
 
         first = self.ids.take(DailySales, len(self.days_rollup))
-        TableWriter(DailySales, ["id", "tenant_id", "date", *day_columns]).write(
-            (first + n, tenant.pk, day, *(value(values, c) for c in day_columns))
-            for n, (day, values) in enumerate(sorted(self.days_rollup.items()))
+        self._table(
+            DailySales,
+            ["id", "tenant_id", "date", *day_columns],
+            [
+                (first + n, tenant.pk, day, *[value(values, c) for c in day_columns])
+                for n, (day, values) in enumerate(sorted(self.days_rollup.items()))
+            ],
         )
         first = self.ids.take(DailyProductSales, len(self.products_rollup))
-        TableWriter(DailyProductSales, ["id", "tenant_id", "date", "product_id", *product_columns]).write(
-            (first + n, tenant.pk, day, pid, *(value(values, c) for c in product_columns))
-            for n, ((day, pid), values) in enumerate(sorted(self.products_rollup.items()))
-        )
+        if product_columns == list(PRODUCT_SUMS):
+            rows = (
+                (first + n, tenant.pk, day, pid, *sums)
+                for n, ((day, pid), sums) in enumerate(sorted(self.products_rollup.items()))
+            )
+        else:  # the model has changed: its columns by name, zero for one not summed here
+            positions = [PRODUCT_SUMS.index(c) if c in PRODUCT_SUMS else len(PRODUCT_SUMS) for c in product_columns]
+            rows = (
+                (first + n, tenant.pk, day, pid, *[(*sums, ZERO)[p] for p in positions])
+                for n, ((day, pid), sums) in enumerate(sorted(self.products_rollup.items()))
+            )
+        self._table(DailyProductSales, ["id", "tenant_id", "date", "product_id", *product_columns], rows)
         first = self.ids.take(DailyCustomer, len(self.customer_days))
-        TableWriter(DailyCustomer, ["id", "tenant_id", "date", "customer_id"]).write(
-            (first + n, tenant.pk, day, customer_id) for n, (day, customer_id) in enumerate(sorted(self.customer_days))
+        self._table(
+            DailyCustomer,
+            ["id", "tenant_id", "date", "customer_id"],
+            (
+                (first + n, tenant.pk, day, customer_id)
+                for n, (day, customer_id) in enumerate(sorted(self.customer_days))
+            ),
         )
 
     # --- writing ------------------------------------------------------------------------------
-    def _write_customers(self, first_id: int, group_of: dict, discount_of: dict, stats: dict) -> None:
-        rng, tenant, now = self.rng, self.tenant, self.now
+    def _write_customers(self, first_id: int, group_of: list, stats: dict) -> None:
+        rng, tenant_id, now, days = self.rng, self.tenant.pk, self.now, self.plan.days
+        random_, randrange, choice = rng.random, rng.randrange, rng.choice
+        person = self.names.person_parts
         rows = []
         for index in range(self.plan.customers):
-            person = self.names.person(rng)
+            first_name, last_name, middle_name = person(rng)
             phone = phone_for(index)
-            email = f"c{index}.{tenant.pk}@example.uz" if rng.random() < 0.3 else ""
-            company = f"{person.last_name} va hamkorlar MChJ" if rng.random() < 0.04 else ""
-            digest = _search_text(
-                Customer(
-                    first_name=person.first_name,
-                    last_name=person.last_name,
-                    middle_name=person.middle_name,
-                    company_name=company,
-                    email=email,
-                    phone=phone,
-                )
-            )
-            total, count, last, points = stats.get(index, (ZERO, 0, None, ZERO))
-            created = now - timedelta(days=self.plan.days + rng.randrange(0, 400), seconds=rng.randrange(86400))
+            email = f"c{index}.{tenant_id}@example.uz" if random_() < 0.3 else ""
+            company = f"{last_name} va hamkorlar MChJ" if random_() < 0.04 else ""
+            digest = _search_text(_SearchSource(first_name, last_name, middle_name, company, email, phone))
+            total, count, last, points = stats.get(index, NO_STATISTICS)
+            created = now - timedelta(days=days + randrange(0, 400), seconds=randrange(86400))
             rows.append(
                 (
                     first_id + index,
-                    tenant.pk,
+                    tenant_id,
                     "company" if company else "individual",
-                    person.first_name,
-                    person.last_name,
-                    person.middle_name,
+                    first_name,
+                    last_name,
+                    middle_name,
                     company,
                     phone,
                     email,
                     digest,
-                    rng.choice(("Toshkent", "Toshkent", "Samarqand", "Buxoro", "Andijon", "Namangan")),
-                    group_of.get(index),
+                    choice(CITIES),
+                    group_of[index],
                     total,
                     count,
                     last,
@@ -667,7 +772,7 @@ class ShopGenerator:
                     created,
                 )
             )
-        TableWriter(
+        self._table(
             Customer,
             [
                 "id",
@@ -689,195 +794,187 @@ class ShopGenerator:
                 "created_at",
                 "updated_at",
             ],
-        ).write(tuple(r) for r in rows)
-        # Refunded items and payments carry what was returned.
+            rows,
+        )
 
-    def _write_history(self, writers) -> None:
-        refunded_sales = {row[2] for row in writers["refund"][0]}
-        items = writers["item"][0]
-        refunded_items = {row[3] for row in writers["refund_item"][0]}
+    def _write_history(self) -> None:
         columns = {
-            "shift": [
-                "id",
-                "tenant_id",
-                "cashier_id",
-                "status",
-                "opening_balance",
-                "opened_at",
-                "closed_at",
-                "closed_by_id",
-                "expected_cash",
-                "actual_cash",
-                "cash_difference",
-                "note",
-            ],
-            "sale": [
-                "id",
-                "tenant_id",
-                "session_id",
-                "cashier_id",
-                "customer_id",
-                "receipt_number",
-                "status",
-                "discount_percent",
-                "subtotal",
-                "discount_amount",
-                "tax_amount",
-                "total_amount",
-                "paid_amount",
-                "change_amount",
-                "refunded_amount",
-                "cost_amount",
-                "items_quantity",
-                "loyalty_points",
-                "created_at",
-                "updated_at",
-                "completed_at",
-                "cancelled_at",
-            ],
-            "item": [
-                "id",
-                "tenant_id",
-                "sale_id",
-                "product_id",
-                "batch_id",
-                "product_name",
-                "product_sku",
-                "unit",
-                "quantity",
-                "unit_price",
-                "discount_percent",
-                "subtotal",
-                "discount_amount",
-                "tax_rate",
-                "tax_amount",
-                "total_amount",
-                "unit_cost",
-                "cost_amount",
-                "created_at",
-                "refunded_quantity",
-                "refunded_amount",
-                "refunded_discount",
-                "refunded_tax",
-                "refunded_cost",
-            ],
-            "alloc": ["id", "tenant_id", "item_id", "batch_id", "quantity", "unit_cost", "refunded_quantity"],
-            "payment": [
-                "id",
-                "tenant_id",
-                "sale_id",
-                "payment_method",
-                "amount",
-                "received_amount",
-                "change_amount",
-                "card_last4",
-                "transaction_id",
-                "created_at",
-                "refunded_amount",
-            ],
-            "refund": [
-                "id",
-                "tenant_id",
-                "sale_id",
-                "session_id",
-                "user_id",
-                "amount",
-                "discount_amount",
-                "tax_amount",
-                "cost_amount",
-                "items_quantity",
-                "loyalty_points",
-                "is_full",
-                "reason",
-                "created_at",
-            ],
-            "refund_item": [
-                "id",
-                "tenant_id",
-                "refund_id",
-                "sale_item_id",
-                "quantity",
-                "amount",
-                "discount_amount",
-                "tax_amount",
-                "cost_amount",
-            ],
-            "refund_payment": ["id", "tenant_id", "refund_id", "payment_id", "payment_method", "amount"],
+            "shift": (
+                CashSession,
+                [
+                    "id",
+                    "tenant_id",
+                    "cashier_id",
+                    "status",
+                    "opening_balance",
+                    "opened_at",
+                    "closed_at",
+                    "closed_by_id",
+                    "expected_cash",
+                    "actual_cash",
+                    "cash_difference",
+                    "note",
+                ],
+            ),
+            "sale": (
+                Sale,
+                [
+                    "id",
+                    "tenant_id",
+                    "session_id",
+                    "cashier_id",
+                    "customer_id",
+                    "receipt_number",
+                    "status",
+                    "discount_percent",
+                    "subtotal",
+                    "discount_amount",
+                    "tax_amount",
+                    "total_amount",
+                    "paid_amount",
+                    "change_amount",
+                    "refunded_amount",
+                    "cost_amount",
+                    "items_quantity",
+                    "loyalty_points",
+                    "created_at",
+                    "updated_at",
+                    "completed_at",
+                    "cancelled_at",
+                ],
+            ),
+            "item": (
+                SaleItem,
+                [
+                    "id",
+                    "tenant_id",
+                    "sale_id",
+                    "product_id",
+                    "batch_id",
+                    "product_name",
+                    "product_sku",
+                    "unit",
+                    "quantity",
+                    "unit_price",
+                    "discount_percent",
+                    "subtotal",
+                    "discount_amount",
+                    "tax_rate",
+                    "tax_amount",
+                    "total_amount",
+                    "unit_cost",
+                    "cost_amount",
+                    "created_at",
+                    "refunded_quantity",
+                    "refunded_amount",
+                    "refunded_discount",
+                    "refunded_tax",
+                    "refunded_cost",
+                ],
+            ),
+            "alloc": (
+                SaleItemAllocation,
+                ["id", "tenant_id", "item_id", "batch_id", "quantity", "unit_cost", "refunded_quantity"],
+            ),
+            "payment": (
+                Payment,
+                [
+                    "id",
+                    "tenant_id",
+                    "sale_id",
+                    "payment_method",
+                    "amount",
+                    "received_amount",
+                    "change_amount",
+                    "card_last4",
+                    "transaction_id",
+                    "created_at",
+                    "refunded_amount",
+                ],
+            ),
+            "refund": (
+                Refund,
+                [
+                    "id",
+                    "tenant_id",
+                    "sale_id",
+                    "session_id",
+                    "user_id",
+                    "amount",
+                    "discount_amount",
+                    "tax_amount",
+                    "cost_amount",
+                    "items_quantity",
+                    "loyalty_points",
+                    "is_full",
+                    "reason",
+                    "created_at",
+                ],
+            ),
+            "refund_item": (
+                RefundItem,
+                [
+                    "id",
+                    "tenant_id",
+                    "refund_id",
+                    "sale_item_id",
+                    "quantity",
+                    "amount",
+                    "discount_amount",
+                    "tax_amount",
+                    "cost_amount",
+                ],
+            ),
+            "refund_payment": (
+                RefundPayment,
+                ["id", "tenant_id", "refund_id", "payment_id", "payment_method", "amount"],
+            ),
         }
+        for name, (model, names) in columns.items():
+            self._table(model, names, self._payment_rows() if model is Payment else self.rows[name])
 
-        def item_rows():
-            for row in items:
-                if row[0] in refunded_items:
-                    yield (*row, row[8], row[15], row[12], row[14], row[17])
-                else:
-                    yield (*row, ZERO_QTY, ZERO, ZERO, ZERO, ZERO)
+    def _payment_rows(self) -> Iterator[tuple]:
+        """Card payments' transaction ids carry the sale's (global) id: known when writing."""
+        sale_base = self.bases[Sale]
+        for row in self.rows["payment"]:
+            if row[3] == CARD:
+                yield (*row[:8], f"TXN{row[2] + sale_base:09d}", *row[9:])
+            else:
+                yield row
 
-        def alloc_rows():
-            for row in writers["alloc"][0]:
-                yield (*row, row[4] if row[2] in refunded_items else ZERO_QTY)
-
-        def payment_rows():
-            for row in writers["payment"][0]:
-                yield (*row, row[4] if row[2] in refunded_sales else ZERO)
-
-        sources: dict[str, Callable] = {
-            "item": item_rows,
-            "alloc": alloc_rows,
-            "payment": payment_rows,
-        }
-        for name in ("shift", "sale", "item", "alloc", "payment", "refund", "refund_item", "refund_payment"):
-            rows, model = writers[name]
-            source = sources[name]() if name in sources else (tuple(r) for r in rows)
-            TableWriter(model, columns[name]).write(source)
-
-    def _write_stock(self, first_day: date, sold, returned) -> None:
-        tenant, rng = self.tenant, self.rng
+    def _write_stock(self, first_day: date) -> None:
+        tenant_id, rng = self.tenant.pk, self.rng
         received_at = self._local(first_day, OPEN_HOUR - 2)
+        sale_times: dict[date, tuple] = {}  # day -> (sales' moment, reason, refunds' moment, reason)
         movements, balances, batches = [], [], []
         for product in self.products:
             keys = [(b[0], b) for b in product.batches] or [(None, None)]
             on_hand = ZERO_QTY
-            events = []  # (moment, kind, qty, batch)
+            events = []  # (moment, order, kind, qty, batch, cost, reason)
             for batch_id, batch in keys:
-                out = sum(sold[(product.id, batch_id)].values(), ZERO_QTY)
-                back = sum(returned[(product.id, batch_id)].values(), ZERO_QTY)
-                left = Decimal(rng.choice((0, 3, 8, 25, 60, 120, 200)))
+                # Sales and refunds take the first batch (or the product without batches).
+                first_batch = batch is None or batch is product.batches[0]
+                sold = product.sold if first_batch else {}
+                returned = product.returned if first_batch else {}
+                out = sum(sold.values(), ZERO_QTY)
+                back = sum(returned.values(), ZERO_QTY)
+                left = Decimal(rng.choice(OPENING_STOCK_LEFT))
                 receive = out - back + left
                 if receive <= 0:
                     receive = left or Decimal(1)
                 cost = batch[2] if batch else product.cost
-                events.append(
-                    (received_at, 0, MovementKind.RECEIPT, receive, batch_id, cost, "Generated opening stock")
-                )
-                for day, qty in sold[(product.id, batch_id)].items():
-                    events.append(
-                        (
-                            self._local(day, CLOSE_HOUR),
-                            1,
-                            MovementKind.SALE,
-                            -qty,
-                            batch_id,
-                            cost,
-                            f"Generated: sales of {day:%Y-%m-%d}",
-                        )
-                    )
-                for day, qty in returned[(product.id, batch_id)].items():
-                    events.append(
-                        (
-                            self._local(day, CLOSE_HOUR, 1),
-                            2,
-                            MovementKind.REFUND,
-                            qty,
-                            batch_id,
-                            cost,
-                            f"Generated: refunds of {day:%Y-%m-%d}",
-                        )
-                    )
+                events.append((received_at, 0, MovementKind.RECEIPT, receive, batch_id, cost, OPENING_STOCK_REASON))
+                for day, qty in sold.items():
+                    times = sale_times.get(day) or sale_times.setdefault(day, self._day_times(day))
+                    events.append((times[0], 1, MovementKind.SALE, -qty, batch_id, cost, times[1]))
+                for day, qty in returned.items():
+                    times = sale_times.get(day) or sale_times.setdefault(day, self._day_times(day))
+                    events.append((times[2], 2, MovementKind.REFUND, qty, batch_id, cost, times[3]))
                 if batch:
                     batches.append(
                         (
                             batch_id,
-                            tenant.pk,
+                            tenant_id,
                             product.id,
                             batch[3],
                             batch[4],
@@ -894,7 +991,7 @@ class ShopGenerator:
                 movements.append(
                     (
                         first + n,
-                        tenant.pk,
+                        tenant_id,
                         product.id,
                         batch_id,
                         kind,
@@ -907,8 +1004,8 @@ class ShopGenerator:
                         moment,
                     )
                 )
-            balances.append((self.ids.take(StockBalance), tenant.pk, product.id, on_hand, self.now))
-        TableWriter(
+            balances.append((self.ids.take(StockBalance), tenant_id, product.id, on_hand, self.now))
+        self._table(
             Batch,
             [
                 "id",
@@ -921,8 +1018,9 @@ class ShopGenerator:
                 "created_at",
                 "updated_at",
             ],
-        ).write(batches)
-        TableWriter(
+            batches,
+        )
+        self._table(
             StockMovement,
             [
                 "id",
@@ -938,8 +1036,18 @@ class ShopGenerator:
                 "user_id",
                 "created_at",
             ],
-        ).write(movements)
-        TableWriter(StockBalance, ["id", "tenant_id", "product_id", "quantity", "updated_at"]).write(balances)
+            movements,
+        )
+        self._table(StockBalance, ["id", "tenant_id", "product_id", "quantity", "updated_at"], balances)
+
+    def _day_times(self, day: date) -> tuple:
+        """The ledger's daily movements: sales at closing time, refunds a minute later."""
+        return (
+            self._local(day, CLOSE_HOUR),
+            f"Generated: sales of {day:%Y-%m-%d}",
+            self._local(day, CLOSE_HOUR, 1),
+            f"Generated: refunds of {day:%Y-%m-%d}",
+        )
 
 
 GENERATED_MODELS = [
@@ -959,17 +1067,25 @@ GENERATED_MODELS = [
     Batch,
     StockMovement,
     StockBalance,
+    ReceiptCounter,
 ]
 
 
 def _drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
-    """Drop the indexes of `tables` that back no constraint; returns their CREATE statements."""
+    """Drop the B-tree indexes of `tables` that back no constraint; returns their CREATE statements.
+
+    GIN indexes (customers' trigram search) stay: building one cannot use parallel workers and took
+    a third or more of the rebuild (15-24 s of 40-45 s for a million customers), while keeping it
+    costs the backend about as much CPU during the load, when it runs beside the Python processes
+    instead of after them (GIN's pending list turns the inserts into batched builds)."""
     cursor.execute(
         """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
         FROM pg_index i
         JOIN pg_class t ON t.oid = i.indrelid
-        WHERE t.relname = ANY(%s) AND NOT i.indisprimary
+        JOIN pg_class ic ON ic.oid = i.indexrelid
+        JOIN pg_am am ON am.oid = ic.relam
+        WHERE t.relname = ANY(%s) AND NOT i.indisprimary AND am.amname = 'btree'
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         """,
         [tables],
@@ -980,19 +1096,41 @@ def _drop_secondary_indexes(cursor, tables: list[str]) -> list[str]:
     return [definition for _name, definition in rows]
 
 
-def generate_shops(plans: list[TenantPlan], *, seed: int = 42, log=print, fast_load: bool = False) -> list[dict]:
+def _bases(ids: IdAllocator, counts: dict[type[models.Model], int]) -> dict[type[models.Model], int]:
+    """A shop's first global id per model, for the `counts` of local ids it took. Taken in shop
+    order, so ids are as dense and in the same order as if the shops were written one by one."""
+    return {model: ids.take(model, counts.get(model, 0)) for model in GENERATED_MODELS}
+
+
+def default_workers(plans: list[TenantPlan]) -> int:
+    """Processes that compute shops: one per core for several shops on PostgreSQL (where the rows
+    travel as COPY text), if processes can be forked."""
+    if connection.vendor != "postgresql" or len(plans) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, len(plans)))
+
+
+def generate_shops(
+    plans: list[TenantPlan], *, seed: int = 42, log=print, fast_load: bool = False, workers: int | None = None
+) -> list[dict]:
     """Write every plan's shop in one transaction; returns a summary per shop.
 
     `fast_load` (PostgreSQL, for benchmark-scale data): secondary indexes of the loaded tables are
     dropped and rebuilt after the load, and foreign-key triggers are skipped
     (`session_replication_role = replica`, superuser only; the generator writes only valid keys).
     Both happen inside the transaction, so a failed load leaves the database as it was.
+
+    `workers` (PostgreSQL; default `default_workers()`): more than one computes the shops in that
+    many forked processes, which send COPY text to this one (`_ShopWorkers`); the rows are the same.
     """
     names = NamePool(seed)
     ids = IdAllocator()
     now = timezone.now()
-    summaries = []
     fast = fast_load and connection.vendor == "postgresql"
+    workers = default_workers(plans) if workers is None else workers
+    if connection.vendor != "postgresql":
+        workers = 1
     with transaction.atomic(), connection.cursor() as cursor:
         recreate: list[str] = []
         if fast:
@@ -1003,10 +1141,23 @@ def generate_shops(plans: list[TenantPlan], *, seed: int = 42, log=print, fast_l
             except DatabaseError:
                 log("not a superuser: foreign keys are checked during the load (slower)")
             recreate = _drop_secondary_indexes(cursor, [m._meta.db_table for m in GENERATED_MODELS])
-        for n, plan in enumerate(plans):
-            summary = ShopGenerator(plan, seed=seed + n, names=names, ids=ids, now=now, log=log).run()
-            summaries.append(summary)
-            log(summary)
+        # Every query first: from here on the connection belongs to the COPY stream.
+        ids.prime(GENERATED_MODELS)
+        shops = [ShopGenerator(plan, seed=seed + n, names=names, now=now) for n, plan in enumerate(plans)]
+        for shop in shops:
+            shop.prepare()
+        started = time_module.monotonic()
+        if workers > 1:
+            summaries = _ShopWorkers(shops, ids=ids, workers=workers, log=log).run()
+        else:
+            summaries = []
+            with copy_in_background():
+                for shop in shops:
+                    summary = shop.generate()
+                    shop.write(_bases(ids, shop.ids.counts()))
+                    summaries.append(summary)
+                    log(summary)
+        log({"shops stored": len(shops), "workers": workers, "seconds": round(time_module.monotonic() - started, 1)})
         started = time_module.monotonic()
         for statement in recreate:
             cursor.execute(statement)
@@ -1016,8 +1167,166 @@ def generate_shops(plans: list[TenantPlan], *, seed: int = 42, log=print, fast_l
         reset_sequences(GENERATED_MODELS)
     if fast:
         # VACUUM sets the visibility map, so counts and deep pages can use index-only scans at once.
+        started = time_module.monotonic()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
+        log({"vacuumed": True, "seconds": round(time_module.monotonic() - started, 1)})
     # COPY bypasses the models: cached totals and answers of every tenant start a new version.
     counts.all_changed(list(Tenant.objects.values_list("pk", flat=True)))
     return summaries
+
+
+# --- shops computed in forked processes ---------------------------------------------------------
+class _PipeSink:
+    """Where `TableWriter` sends COPY text in a worker: the pipe to the process with the connection.
+    The text goes as raw UTF-8 messages (no pickling of the bulk), encoded here, in parallel."""
+
+    def __init__(self, pipe, shop: int):
+        self.pipe = pipe
+        self.shop = shop
+
+    def send(self, sql: str, chunks: list[str]) -> None:
+        self.pipe.send(("copy", self.shop, sql, len(chunks)))
+        for chunk in chunks:
+            self.pipe.send_bytes(chunk.encode())
+
+
+def _worker(shops: list[ShopGenerator], pipe) -> None:
+    """A forked process: computes shops (`generate`) and writes them (`write`, formatting COPY text
+    into the pipe) as the parent commands. It never touches the database connection it inherited,
+    and multiprocessing ends it with `os._exit`, so the parent's session is not closed either."""
+    index = None
+    try:
+        while (command := pipe.recv())[0] != "stop":
+            action, index, *args = command
+            shop = shops[index]
+            if action == "generate":
+                summary = shop.generate()
+                del summary["tenant"]  # the parent has its own
+                pipe.send(("generated", index, shop.ids.counts(), summary))
+            else:
+                with copy_into(_PipeSink(pipe, index)):
+                    shop.write(*args)
+                pipe.send(("written", index, shop.timings))
+                shops[index] = None  # its rows are written: free them
+    except BaseException:
+        pipe.send(("failed", index, traceback.format_exc()))
+
+
+class _ShopWorkers:
+    """Shops computed by forked worker processes, stored by this one through its `CopyStream`.
+
+    A worker first computes a shop with local ids and reports how many ids of each model it needs;
+    the parent takes the blocks in shop order (so ids are what one process would have written) and
+    sends them back; the worker then formats the rows as COPY text into its pipe, and the parent
+    passes the text on, shop after shop, to the COPY stream. While a shop waits for its bases (the
+    shops before it are still being computed) its worker computes the next shops, up to `held`.
+    """
+
+    held = 4
+    max_waiting_bytes = 1 << 30  # COPY text of later shops kept while an earlier one is written
+
+    def __init__(self, shops: list[ShopGenerator], *, ids: IdAllocator, workers: int, log):
+        self.shops, self.ids, self.log = shops, ids, log
+        self.workers = workers
+
+    def run(self) -> list[dict]:
+        context = multiprocessing.get_context("fork")
+        pipes, processes = [], []
+        # Fork before the COPY stream starts its thread: a fork copies only the calling thread.
+        for n in range(self.workers):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(
+                target=_worker, args=(self.shops, child_end), name=f"savdo-generate-{n}", daemon=True
+            )
+            process.start()
+            child_end.close()
+            pipes.append(parent_end)
+            processes.append(process)
+        try:
+            with copy_in_background() as stream:
+                summaries = self._drive(pipes, stream)
+            for pipe in pipes:
+                pipe.send(("stop",))
+            for process in processes:
+                process.join()
+        finally:
+            for process in processes:
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+            for pipe in pipes:
+                pipe.close()
+        return summaries
+
+    def _drive(self, pipes: list, stream: CopyStream) -> list[dict]:
+        shops = self.shops
+        total = len(shops)
+        counts: list[dict | None] = [None] * total
+        bases: list[dict | None] = [None] * total
+        summaries: list[dict | None] = [None] * total
+        written = [False] * total
+        waiting: dict[int, list] = defaultdict(list)  # shop -> COPYs that arrived before its turn
+        waiting_bytes = 0
+        held: dict[int, list[int]] = {n: [] for n in range(len(pipes))}  # computed, not yet written
+        busy = [False] * len(pipes)
+        next_generate = next_base = next_copy = 0
+
+        def dispatch(worker: int) -> None:
+            nonlocal next_generate
+            if busy[worker]:
+                return
+            ready = [index for index in held[worker] if bases[index] is not None]
+            if ready and ready[0] != next_copy and waiting_bytes > self.max_waiting_bytes:
+                ready = []  # enough text waits for its turn: compute instead, or rest
+            if ready:
+                pipes[worker].send(("write", ready[0], bases[ready[0]]))
+            elif next_generate < total and len(held[worker]) < self.held:
+                pipes[worker].send(("generate", next_generate))
+                next_generate += 1
+            else:
+                return
+            busy[worker] = True
+
+        for worker in range(len(pipes)):
+            dispatch(worker)
+        while next_copy < total:
+            for pipe in multiprocessing.connection.wait(pipes):
+                worker = pipes.index(pipe)
+                try:
+                    message = pipe.recv()
+                except EOFError:
+                    raise RuntimeError(f"shop generator process {worker} ended unexpectedly") from None
+                kind, index, *args = message
+                if kind == "failed":
+                    raise RuntimeError(f"generating shop {index} failed:\n{args[0]}")
+                if kind == "copy":
+                    sql, chunk_count = args
+                    chunks = [pipe.recv_bytes() for _ in range(chunk_count)]
+                    if index == next_copy:
+                        stream.send(sql, chunks)
+                    else:
+                        waiting[index].append((sql, chunks))
+                        waiting_bytes += sum(len(chunk) for chunk in chunks)
+                    continue
+                busy[worker] = False
+                if kind == "generated":
+                    counts[index], summary = args
+                    summaries[index] = {"tenant": shops[index].tenant, **summary}
+                    held[worker].append(index)
+                    while next_base < total and counts[next_base] is not None:
+                        bases[next_base] = _bases(self.ids, counts[next_base])
+                        next_base += 1
+                elif kind == "written":
+                    summaries[index]["timings"] = args[0]
+                    held[worker].remove(index)
+                    written[index] = True
+                    while next_copy < total and written[next_copy]:
+                        self.log(summaries[next_copy])
+                        next_copy += 1
+                        for sql, chunks in waiting.pop(next_copy, []):
+                            waiting_bytes -= sum(len(chunk) for chunk in chunks)
+                            stream.send(sql, chunks)
+                for other in range(len(pipes)):
+                    dispatch(other)
+        return summaries

@@ -31,11 +31,15 @@ class NamePool:
             self.pools.append(((males, male_middles), (females, female_middles)))
 
     def person(self, rng: random.Random) -> Person:
+        return Person(*self.person_parts(rng))
+
+    def person_parts(self, rng: random.Random) -> tuple[str, str, str]:
+        """(first, last, middle name): `person()` without the object, for a million customers."""
         male, female = self.pools[rng.randrange(len(self.pools))]
         pool, middles = male if rng.random() < 0.55 else female
         first, _ = pool[rng.randrange(len(pool))]
         _, last = pool[rng.randrange(len(pool))]
-        return Person(first, last, middles[rng.randrange(len(middles))] if rng.random() < 0.3 else "")
+        return first, last, middles[rng.randrange(len(middles))] if rng.random() < 0.3 else ""
 
 
 # Uzbek mobile operator codes: every +998 <code> <7 digits> number is valid for phonenumbers.

@@ -1,20 +1,29 @@
 """The generated shops are what the services would have written: statistics, ledger and rollups agree."""
 
+import itertools
+from datetime import UTC, datetime
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, Sum
 
-from savdo.customers.models import Customer
-from savdo.demo.generator import TenantPlan, generate_shops
+from savdo.accounts.models import User
+from savdo.catalog.models import Category
+from savdo.customers.models import Customer, CustomerGroup
+from savdo.demo.generator import GENERATED_MODELS, ShopGenerator, TenantPlan, generate_shops
 from savdo.demo.management.commands.demo import DEMO_NAME
 from savdo.demo.management.commands.generate import BIG_NAME, bench_plans
 from savdo.inventory.models import Batch, StockBalance, StockMovement
 from savdo.sales.models import Sale
 from savdo.sales.rollups import rollup_rows, rollups_rebuild
-from savdo.tenancy.models import Tenant
+from savdo.tenancy.models import Membership, Tenant
 from tests.conftest import client_for
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="worker processes need PostgreSQL")
 
 
 @pytest.fixture
@@ -116,3 +125,76 @@ def test_generate_command_distribution():
     call_command("generate", tenants=4, customers=300, sales=400, days=10, products=40)
     assert Customer.objects.count() == 300
     assert Tenant.objects.filter(name=BIG_NAME).exists()
+
+
+def _plans() -> list[TenantPlan]:
+    return [
+        TenantPlan(
+            name=f"Generated shop {n}",
+            customers=customers,
+            products=30,
+            sales=customers * 2,
+            days=15,
+            owner_username=f"gen-owner-{n}",
+            password="Gen-Savdo-2025",
+            busy_customer_purchases=5,
+            with_batches=n == 1,
+        )
+        for n, customers in enumerate((150, 40, 90, 20))
+    ]
+
+
+def _load(workers: int, *, fast_load: bool = True) -> tuple[dict, list[str]]:
+    """Generate `_plans()` at a fixed clock, read every generated row back, and undo it all, with
+    the ORM's sequences too, so that the next load gets the same ids."""
+    moment = datetime(2025, 5, 20, 10, 30, 15, 123456, tzinfo=UTC)
+    _reset_sequences()
+    with transaction.atomic():
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            summaries = generate_shops(_plans(), seed=3, log=lambda s: None, fast_load=fast_load, workers=workers)
+        rows = {m._meta.label: list(m.objects.order_by("pk").values_list()) for m in GENERATED_MODELS}
+        transaction.set_rollback(True)
+    return rows, [s["tenant"].name for s in summaries]
+
+
+def _reset_sequences() -> None:
+    """Sequences outlive rollbacks: set the ORM-created rows' ones back to the table's last id."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Tenant, User, Membership, CustomerGroup, Category]):
+            cursor.execute(sql)
+
+
+@postgresql_only
+def test_worker_processes_write_what_one_process_writes():
+    one, names = _load(1, fast_load=False)
+    two, names_two = _load(2)
+    three, _names = _load(3, fast_load=False)
+    assert names == names_two == [p.name for p in _plans()]
+    assert all(one[label] for label in one if label != "inventory.Batch") and one["inventory.Batch"]
+    assert one == two == three
+
+
+@postgresql_only
+def test_shops_ids_are_dense_and_in_shop_order():
+    generate_shops(_plans(), seed=3, log=lambda s: None, workers=2)
+    tenants = list(Tenant.objects.filter(name__startswith="Generated shop").order_by("pk"))
+    for model in (Customer, Sale):
+        blocks = [sorted(model.objects.filter(tenant=t).values_list("pk", flat=True)) for t in tenants]
+        assert all(block == list(range(block[0], block[0] + len(block))) for block in blocks)
+        assert all(a[-1] + 1 == b[0] for a, b in itertools.pairwise(blocks))
+
+
+@pytest.mark.parametrize("workers", [1, pytest.param(2, marks=postgresql_only)])
+def test_a_failing_shop_leaves_the_database_as_it_was(workers):
+    before = (Tenant.objects.count(), Customer.objects.count(), Sale.objects.count(), User.objects.count())
+    write_stock = ShopGenerator._write_stock
+
+    def broken(self, first_day):
+        if self.plan.name == "Generated shop 2":
+            raise ValueError("no stock today")
+        return write_stock(self, first_day)
+
+    with mock.patch.object(ShopGenerator, "_write_stock", broken), pytest.raises((ValueError, RuntimeError)) as error:
+        generate_shops(_plans(), seed=3, log=lambda s: None, fast_load=True, workers=workers)
+    assert "no stock today" in str(error.value)
+    assert (Tenant.objects.count(), Customer.objects.count(), Sale.objects.count(), User.objects.count()) == before

@@ -57,10 +57,18 @@ class Command(BaseCommand):
         parser.add_argument("--sales", type=int, default=730_000, help="sales in all (about 3 lines each)")
         parser.add_argument("--days", type=int, default=365)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes computing the shops (default: one per core on PostgreSQL; 1: this process only)",
+        )
 
     def handle(self, *args, **opts):
         if opts["customers"] < 1 or opts["tenants"] < 1 or opts["days"] < 1 or opts["sales"] < 0:
             raise CommandError("--customers, --tenants and --days must be at least 1, --sales at least 0.")
+        if opts["workers"] is not None and opts["workers"] < 1:
+            raise CommandError("--workers must be at least 1.")
         if Tenant.objects.filter(name=BIG_NAME).exists():
             raise CommandError(f"'{BIG_NAME}' already exists: generate into an empty database.")
         plans = bench_plans(
@@ -76,6 +84,7 @@ class Command(BaseCommand):
             plans,
             seed=opts["seed"],
             fast_load=True,
+            workers=opts["workers"],
             log=(lambda s: None) if quiet else (lambda s: self.stdout.write(str(s))),
         )
         elapsed = time.monotonic() - started
