@@ -8,6 +8,14 @@ DEFAULT_TOP_PRODUCTS_DAYS = 30
 DEFAULT_SLOW_MOVERS_DAYS = 30
 DEFAULT_PERIOD_DAYS = 30
 DEFAULT_RFM_DAYS = 365
+# A stored RFM base (`savdo refresh-rfm`) serves a period whose first and last days are together at
+# most this many days away from its own; the customers of those days are recomputed live, so the
+# cost grows with the drift (and a missed daily refresh or two costs little).
+RFM_BASE_MAX_DRIFT_DAYS = 7
+# ... and as long as the stored rows read around the quintile cuts (twelve windows about as wide as
+# the number of customers changed since) stay below a quarter of the base or this many rows: past
+# that, sorting the period's customers costs less.
+RFM_BASE_WINDOW_ROWS = 5_000
 # `days_of_stock` divides available stock by the average daily sales of this many days.
 STOCK_SALES_WINDOW_DAYS = 30
 

@@ -32,9 +32,20 @@ def _run(name: str, work: Callable[[Tenant], Any], tenants: Iterable[Tenant] | N
     return run
 
 
+def _refresh_rfm(tenant: Tenant) -> services.RFMRefresh:
+    services.rfm_base_refresh(tenant=tenant)
+    return services.customer_rfm_refresh(tenant=tenant)
+
+
 def refresh_rfm(*, tenants: Iterable[Tenant] | None = None) -> JobRun:
-    """Store every (active) tenant's RFM segments on its customers (`services.RFMRefresh` per tenant)."""
-    return _run("refresh-rfm", lambda tenant: services.customer_rfm_refresh(tenant=tenant), tenants)
+    """Store every (active) tenant's RFM base (what makes the live RFM answers cheap), then its RFM
+    segments on its customers (`services.RFMRefresh` per tenant); then compact the bases' tables."""
+    run = _run("refresh-rfm", _refresh_rfm, tenants)
+    try:
+        services.rfm_bases_compact()
+    except Exception:
+        logger.exception("refresh-rfm: compacting the stored RFM bases failed")
+    return run
 
 
 def snapshot_stock(*, tenants: Iterable[Tenant] | None = None) -> JobRun:

@@ -6,8 +6,10 @@ Where the numbers come from:
   services in the checkout/refund transaction). Their cost grows with the days asked for, never
   with the number of sales.
 - top products, slow movers, `days_of_stock`: `DailyProductSales` rows (one per product and day).
-- RFM: one GROUP BY over the tenant's completed sales of the period, scored with window functions
-  in the same SQL statement (see `rfm_scored_sql` for why this is not a rollup).
+- RFM: the per-customer sums of the period's closed days as `savdo refresh-rfm` stored them
+  (`RFMBase`), except for the customers something happened to since, recomputed from their own
+  sales; without a stored base, one GROUP BY over the period's completed sales. The answer is the
+  same either way (see "customers: RFM" below).
 - stock: the ledger's balances (`StockBalance`) and the pending sales' lines, read now.
 
 Net versus gross: every amount is net of refunds. A day's `total_sales` is what its checkouts took
@@ -19,6 +21,10 @@ at the moment of sale (minus the cost of what came back). RFM's monetary value i
 kept after its refunds.
 """
 
+import json
+import logging
+from bisect import bisect_left
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,35 +32,35 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import (
-    Count,
     F,
     IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    RowRange,
     Subquery,
     Sum,
     Value,
     Window,
 )
-from django.db.models.functions import Coalesce, Rank, Round
+from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from savdo.analytics import constants
-from savdo.analytics.models import StockSnapshot
+from savdo.analytics.models import RFMBase, RFMBaseCustomer, RFMBaseDay, StockSnapshot
 from savdo.catalog.models import Product
 from savdo.core.money import ZERO, ZERO_QTY, MoneyField, QuantityField, money, quantity
 from savdo.customers.models import Customer
 from savdo.inventory import selectors as inventory_selectors
 from savdo.sales.choices import PaymentMethod, SaleStatus
-from savdo.sales.models import DailyProductSales, DailySales, Sale, SaleItem
+from savdo.sales.models import DailyProductSales, DailySales, Refund, Sale, SaleItem
 from savdo.sales.rollups import local_date, local_day_bounds
 from savdo.tenancy.models import Tenant
 
 TENTH = Decimal("0.1")
+
+logger = logging.getLogger("savdo.analytics")
 
 
 def _decimal(value, places=money) -> Decimal:
@@ -332,25 +338,85 @@ def slow_movers(*, tenant: Tenant, period: Period, limit: int = 10) -> list[dict
 
 
 # --- customers: RFM --------------------------------------------------------------------------------
+#
+# Per customer who completed a sale in the period: the last completed sale (recency), how many
+# (frequency), what they kept after refunds (monetary, in whole cents in SQL: exact on both
+# databases, SQLite sums decimals as floats); a sale refunded in full is no longer `completed` and
+# does not count. Each is scored 1..5 by the quintiles of the tenant's customers by rank,
+# `(rank - 1) * 5 / customers + 1`, rank ascending with equal values sharing it (NTILE would split
+# them by row order, making a customer's segment depend on their id). Rank - 1 is the number of
+# customers with a strictly smaller value, so a score is one plus the number of the four cuts whose
+# value is below the customer's; the k-th cut (k = 1..4) is the value at position
+# `(k * customers + 4) / 5` of the sorted values. So scoring needs twelve values and one pass of
+# comparisons, not three RANK windows. The segment is `SEGMENT_GRID` on R and FM = (F + M + 1) / 2,
+# looked up in Python on the (R, FM) cells.
+#
+# Where the rows come from: without a stored base (see `_StoredRFM`), one statement aggregates every
+# customer from the period's sales and sorts them for the cuts. With one, the customers nothing has
+# happened to since the refresh are read as stored (and the cuts from the stored positions), and
+# only the others are recomputed from their own sales.
+
+CUTS = (1, 2, 3, 4)
+SCORES = ("r", "f", "m")
 
 
-def _segment_case() -> tuple[str, list]:
-    """`CASE ... END` giving the segment of columns `r` and `fm` by `constants.SEGMENT_GRID`."""
-    cells: dict[str, list[tuple[int, int]]] = {}
-    for r, row in constants.SEGMENT_GRID.items():
-        for fm, segment in enumerate(row, start=1):
-            cells.setdefault(segment, []).append((r, fm))
-    whens, params = [], []
-    for segment, pairs in cells.items():
-        condition = " OR ".join(f"(r = {int(r)} AND fm = {int(fm)})" for r, fm in pairs)
-        whens.append(f"WHEN {condition} THEN %s")
-        params.append(segment)
-    return "CASE " + " ".join(whens) + " END", params
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
-# RANK() ignores the frame, but PostgreSQL < 16 still walks the default RANGE frame to each row's last
-# peer: with thousands of customers tied (one purchase each) that is quadratic. A ROWS frame is not.
-ROWS_TO_HERE = RowRange(start=None, end=0)
+def _sql_datetime(value: datetime):
+    """A datetime as a raw-SQL parameter (SQLite stores naive UTC text, which raw params must match)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _cents(expression: str) -> str:
+    return f"CAST(ROUND(({expression}) * 100) AS BIGINT)"
+
+
+def _from_cents(value) -> Decimal:
+    return money(Decimal(int(value or 0)) / 100)
+
+
+def cut_position(k: int, customers: int) -> int:
+    """The 1-based position, in sorted values, of the k-th quintile cut: ceil(k * customers / 5)."""
+    return (k * customers + 4) // 5
+
+
+def _cell(r: int, f: int, m: int) -> int:
+    """The code `R * 10 + FM` of a customer's grid cell."""
+    return r * 10 + constants.fm_score(f, m)
+
+
+def _cells_of(segments) -> list[int]:
+    return [
+        r * 10 + fm for r, row in constants.SEGMENT_GRID.items() for fm, name in enumerate(row, 1) if name in segments
+    ]
+
+
+def _per_customer_sql(where: str) -> str:
+    """The RFM row (`customer_id, last_purchase, frequency, monetary`) of every customer with
+    completed sales in the period (params of `_period_params`) matching `where`."""
+    return (
+        "SELECT customer_id, MAX(completed_at) AS last_purchase, COUNT(*) AS frequency, "
+        f"{_cents('SUM(total_amount - refunded_amount)')} AS monetary FROM {_table(Sale)} "
+        "WHERE tenant_id = %(tenant)s AND status = %(completed)s AND completed_at >= %(period_start)s "
+        f"AND completed_at < %(period_end)s AND {where} GROUP BY customer_id"
+    )
+
+
+def _period_params(tenant: Tenant, period: Period) -> dict:
+    start, end = local_day_bounds(tenant, period.start, period.end)
+    return {
+        "tenant": tenant.pk,
+        "completed": SaleStatus.COMPLETED,
+        "period_start": _sql_datetime(start),
+        "period_end": _sql_datetime(end),
+    }
+
+
+def rfm_per_customer_sql(*, tenant: Tenant, period: Period) -> tuple[str, dict]:
+    """SQL (with its params) of every customer's RFM row over the period, from the sales alone."""
+    return _per_customer_sql("customer_id IS NOT NULL"), _period_params(tenant, period)
 
 
 def rfm_sales(*, tenant: Tenant, period: Period) -> QuerySet[Sale]:
@@ -365,53 +431,362 @@ def rfm_sales(*, tenant: Tenant, period: Period) -> QuerySet[Sale]:
     )
 
 
-def rfm_scored_sql(*, tenant: Tenant, period: Period) -> tuple[str, list]:
-    """SQL (with params) of one row per customer who completed a sale in the period: `customer_id,
-    last_purchase, frequency, monetary, r, f, m, fm, segment`.
+def _fetch(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
-    - frequency: completed sales in the period; monetary: what they kept after refunds (a sale
-      refunded in full is no longer `completed` and does not count); recency: the last one.
-    - scores 1..5 are quintiles of the tenant's customers by rank: `(rank - 1) * 5 / customers + 1`,
-      rank ascending (so the most recent, most frequent, biggest spender gets 5). Equal values share
-      a score (NTILE would split them by row order, making a customer's segment depend on their id).
-    - segment: `constants.SEGMENT_GRID` on R and FM = (F + M) / 2 rounded half up.
 
-    Why not a rollup: RFM needs each customer's last purchase, count and amount over a sliding
-    period; a per-customer rollup would hold about one row per purchase (few customers buy twice a
-    day), so it would cost what reading the sales costs. This is one GROUP BY over the period's
-    completed sales on the (tenant, completed_at) index, scored by window functions in the same
-    statement (PostgreSQL and SQLite >= 3.25 both have them).
+def _score_sql(column: str, cuts: list[str]) -> str:
+    """SQL of a score: one plus the number of `cuts` (SQL expressions) below the column."""
+    return "1 + " + " + ".join(f"CASE WHEN {column} > {cut} THEN 1 ELSE 0 END" for cut in cuts)
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """The values of the four quintile cuts of recency (`r`: aware datetimes), frequency (`f`) and
+    monetary (`m`: whole cents)."""
+
+    r: tuple
+    f: tuple
+    m: tuple
+
+    def scores(self, last_purchase, frequency, cents) -> tuple[int, int, int]:
+        return tuple(
+            1 + sum(1 for cut in cuts if value > cut)
+            for cuts, value in ((self.r, last_purchase), (self.f, frequency), (self.m, cents))
+        )
+
+    def params(self) -> dict:
+        cuts = {"r": tuple(_sql_datetime(value) for value in self.r), "f": self.f, "m": self.m}
+        return {f"{score}{k}": value for score in SCORES for k, value in zip(CUTS, cuts[score], strict=True)}
+
+
+# --- from the sales alone (no stored base): one statement each ---------------------------------------
+
+
+def _full_cuts_ctes() -> str:
+    """CTEs after `rfm` (customer rows): `cuts` (r1..r4, f1..f4, m1..m4) and `scored` (the rows
+    with `r, f, m`). One sort per value."""
+    columns = (("r", "last_purchase"), ("f", "frequency"), ("m", "monetary"))
+    if connection.vendor == "postgresql":
+        # percentile_disc(x) takes the row at ceil(x * n): x = (position - 0.5) / n lands on it
+        # exactly. NULLIF: no division by zero without customers.
+        fractions = ", ".join(f"(({k} * n + 4) / 5 - 0.5) / NULLIF(n, 0)" for k in CUTS)
+        aggregates = ", ".join(
+            f"percentile_disc((SELECT at FROM fractions)) WITHIN GROUP (ORDER BY {column}) AS {score}"
+            for score, column in columns
+        )
+        picks = ", ".join(f"{score}[{k}] AS {score}{k}" for score, _column in columns for k in CUTS)
+        cuts = f"""
+    customers AS (SELECT COUNT(*) AS n FROM rfm),
+    fractions AS (SELECT CAST(ARRAY[{fractions}] AS double precision[]) AS at FROM customers),
+    cuts AS (SELECT {picks} FROM (SELECT {aggregates} FROM rfm) sorted)"""
+    else:
+        positions = ", ".join(f"({k} * n + 4) / 5 AS p{k}" for k in CUTS)
+        per_column = ", ".join(
+            f"{score}_cuts AS (SELECT "
+            + ", ".join(f"MAX(CASE WHEN rn = p{k} THEN v END) AS {score}{k}" for k in CUTS)
+            + f" FROM (SELECT {column} AS v, ROW_NUMBER() OVER (ORDER BY {column}) AS rn FROM rfm) ranked"
+            " CROSS JOIN positions)"
+            for score, column in columns
+        )
+        cuts = f"""
+    customers AS (SELECT COUNT(*) AS n FROM rfm),
+    positions AS (SELECT {positions} FROM customers),
+    {per_column},
+    cuts AS (SELECT * FROM r_cuts CROSS JOIN f_cuts CROSS JOIN m_cuts)"""
+    scores = ", ".join(f"{_score_sql(column, [f'{score}{k}' for k in CUTS])} AS {score}" for score, column in columns)
+    return f"""{cuts},
+    scored AS (SELECT customer_id, last_purchase, frequency, monetary, {scores} FROM rfm CROSS JOIN cuts)"""
+
+
+def _full_sql(tenant: Tenant, period: Period, select: str) -> tuple[str, dict]:
+    sums, params = rfm_per_customer_sql(tenant=tenant, period=period)
+    return f"WITH rfm AS ({sums}), {_full_cuts_ctes()} {select}", params
+
+
+# --- from the stored base and the live sales -----------------------------------------------------------
+
+
+def rfm_base_for(*, tenant: Tenant, period: Period) -> RFMBase | None:
+    """The tenant's stored RFM base if it can serve `period`: computed in the tenant's time zone, and
+    its days at most `RFM_BASE_MAX_DRIFT_DAYS` (both ends together) away from the period's."""
+    base = RFMBase.objects.for_tenant(tenant).first()
+    if base is None or base.time_zone != tenant.time_zone:
+        return None
+    start, end = local_day_bounds(tenant, period.start, period.end)
+    drift = abs(start - base.starts_at) + abs(end - base.ends_at)
+    return base if drift <= timedelta(days=constants.RFM_BASE_MAX_DRIFT_DAYS) else None
+
+
+def _dirty_sql(tenant: Tenant, period: Period, base: RFMBase) -> tuple[str, dict]:
+    """One statement: every "dirty" customer (below) with their row recomputed from the period's sales
+    (nulls: none left), and a row (customer null) saying whether the base was still there.
+
+    A customer's stored row is their answer unless something the base has not seen may concern
+    them. Dirty are the customers with
+    - a sale completed in the period but not in the base's days, or the other way round (today's
+      buyers; the days the period has slid by since the refresh);
+    - a sale completed on a base day whose checkout count (`DailySales.sales_count`) is no longer
+      what the base stored (a checkout that committed after the refresh read the rollups), or
+      between two such days;
+    - a refund made on or after the first stored day whose refund count has moved since, or after
+      the stored days (a partial refund lowers monetary; a full one removes the sale).
+    Every checkout and refund adds to its day's rollup in its own transaction (and a rollup rebuild
+    sets the true count), and the refresh read the rollups before the sales it summed, so an event
+    the base has not seen always shows as a moved count: nobody is missed, whatever commits when.
+    The stored row of a customer who is not dirty therefore equals what their sales give now, and
+    the answer is the sales as this one statement sees them (the base's rows never change).
     """
-    per_customer = (
-        rfm_sales(tenant=tenant, period=period)
-        .order_by()
-        .values("customer_id")
-        .annotate(
-            last_purchase=Max("completed_at"),
-            frequency=Count("id"),
-            monetary=Sum(F("total_amount") - F("refunded_amount"), output_field=MoneyField()),
-        )
-        .annotate(
-            r_rank=Window(Rank(), order_by=F("last_purchase").asc(), frame=ROWS_TO_HERE),
-            f_rank=Window(Rank(), order_by=F("frequency").asc(), frame=ROWS_TO_HERE),
-            # Rounded so that equal amounts compare equal even as SQLite floats.
-            m_rank=Window(Rank(), order_by=Round(F("monetary"), 2).asc(), frame=ROWS_TO_HERE),
-            customers=Window(Count("*")),
-        )
+    params = _period_params(tenant, period)
+    start, end = local_day_bounds(tenant, period.start, period.end)
+    params.update(
+        base=base.pk,
+        first_day=connection.ops.adapt_datefield_value(base.first_day),
+        last_day=connection.ops.adapt_datefield_value(base.last_day),
+        head_from=_sql_datetime(min(start, base.starts_at)),
+        head_to=_sql_datetime(max(start, base.starts_at)),
+        tail_from=_sql_datetime(min(end, base.ends_at)),
+        tail_to=_sql_datetime(max(end, base.ends_at)),
     )
-    inner_sql, inner_params = per_customer.query.get_compiler(using=per_customer.db).as_sql()
-    case_sql, case_params = _segment_case()
-    sql = (
-        "SELECT customer_id, last_purchase, frequency, monetary, r, f, m, fm, "
-        f"{case_sql} AS segment FROM ("
-        "SELECT customer_id, last_purchase, frequency, monetary, r, f, m, (f + m + 1) / 2 AS fm FROM ("
-        "SELECT customer_id, last_purchase, frequency, monetary, "
-        "(r_rank - 1) * 5 / customers + 1 AS r, "
-        "(f_rank - 1) * 5 / customers + 1 AS f, "
-        "(m_rank - 1) * 5 / customers + 1 AS m "
-        f"FROM ({inner_sql}) rfm_customers) rfm_scores) rfm_fm"
-    )
-    return sql, [*case_params, *inner_params]
+    sale, refund = _table(Sale), _table(Refund)
+    moved = "{stored} IS NULL OR {stored} <> COALESCE({now}, 0)"
+    # One range per kind of event, both ends given by scalar subqueries: the planner then walks the
+    # (tenant, completed_at) and (tenant, created_at) indexes (a join on the days, or a range open at
+    # one end, it estimates as a third of the tenant's rows and reads them all).
+    sql = f"""WITH
+    moved AS (
+        SELECT
+            MIN(CASE WHEN new_sales THEN starts_at END) AS sales_from,
+            MAX(CASE WHEN new_sales THEN ends_at END) AS sales_to,
+            COALESCE(MIN(CASE WHEN new_refunds THEN starts_at END), MAX(ends_at)) AS refunds_from
+        FROM (
+            SELECT d.starts_at, d.ends_at,
+                d.date >= %(first_day)s AND d.date <= %(last_day)s
+                    AND ({moved.format(stored="d.sales_count", now="ds.sales_count")}) AS new_sales,
+                {moved.format(stored="d.refunds_count", now="ds.refunds_count")} AS new_refunds
+            FROM {_table(RFMBaseDay)} d
+            LEFT JOIN {_table(DailySales)} ds ON ds.tenant_id = %(tenant)s AND ds.date = d.date
+            WHERE d.base_id = %(base)s
+        ) days
+    ),
+    dirty AS (
+        SELECT customer_id FROM {sale} WHERE tenant_id = %(tenant)s AND completed_at >= %(head_from)s
+            AND completed_at < %(head_to)s AND customer_id IS NOT NULL
+        UNION
+        SELECT customer_id FROM {sale} WHERE tenant_id = %(tenant)s AND completed_at >= %(tail_from)s
+            AND completed_at < %(tail_to)s AND customer_id IS NOT NULL
+        UNION
+        SELECT customer_id FROM {sale} WHERE tenant_id = %(tenant)s
+            AND completed_at >= (SELECT sales_from FROM moved) AND completed_at < (SELECT sales_to FROM moved)
+            AND customer_id IS NOT NULL
+        UNION
+        SELECT s.customer_id FROM {refund} r JOIN {sale} s ON s.id = r.sale_id
+        WHERE r.tenant_id = %(tenant)s AND r.created_at >= (SELECT refunds_from FROM moved)
+            AND r.created_at <= (SELECT MAX(created_at) FROM {refund} WHERE tenant_id = %(tenant)s)
+            AND s.customer_id IS NOT NULL
+    ),
+    fresh AS ({_per_customer_sql("customer_id IN (SELECT customer_id FROM dirty)")})
+    SELECT d.customer_id, f.last_purchase, f.frequency, f.monetary, 1
+    FROM dirty d
+    LEFT JOIN fresh f ON f.customer_id = d.customer_id
+    UNION ALL
+    SELECT NULL, NULL, NULL, NULL, (SELECT COUNT(*) FROM {_table(RFMBase)} WHERE id = %(base)s)"""
+    return sql, params
+
+
+def _nth_smallest(c: int, window: list[tuple], removed: list, added: list, stored: int):
+    """The c-th smallest (1-based) of the stored values, less `removed` (sorted), plus `added`
+    (sorted), from the stored rows at the positions around c: `window` holds `(position, rank,
+    value, is_removed)` by position for every position in [c - len(added) - 1, c + len(removed) + 1]
+    within 1..stored.
+
+    Why the window is enough: in the merged order, whatever the c-th element is, the stored rows
+    before it are the ones at lower positions less at most len(removed), and at most len(added)
+    added values come before it; so a stored c-th element sits in [c - len(added), c + len(removed)],
+    and an added one lies between the values at the window's ends (or beyond the last stored value
+    where the window reaches it). For each candidate v, values below v = stored below (its rank - 1,
+    or the position of the first stored value above it - 1) - removed below + added below, which
+    grows with v; the answer is the largest candidate with at most c - 1 below it."""
+    values = [row[2] for row in window]
+    low = values[0] if window and window[0][0] > 1 else None  # None: nothing stored below the window
+    high = values[-1] if window and window[-1][0] < stored else None  # None: nothing stored above it
+
+    def below(v) -> int:
+        index = bisect_left(values, v)
+        if index == len(window):
+            stored_below = stored
+        else:
+            position, rank, value, _removed = window[index]
+            stored_below = rank - 1 if value == v else position - 1
+        return stored_below - bisect_left(removed, v) + bisect_left(added, v)
+
+    candidates = {row[2] for row in window if not row[3]}
+    candidates.update(v for v in added if (low is None or v >= low) and (high is None or v <= high))
+    ordered = sorted(candidates)
+    first, last, best = 0, len(ordered) - 1, None
+    while first <= last:  # the last candidate with at most c - 1 below it
+        middle = (first + last) // 2
+        if below(ordered[middle]) <= c - 1:
+            best, first = ordered[middle], middle + 1
+        else:
+            last = middle - 1
+    return best
+
+
+class _BaseReplaced(Exception):
+    """The stored base went between two queries of one answer (a refresh replaced it meanwhile)."""
+
+
+@dataclass
+class _StoredRFM:
+    """The period's RFM from a stored base: the dirty customers' live rows (`fresh`: customer id ->
+    (last_purchase, frequency, cents)) replace their stored ones (`removed`, same shape); every
+    other customer is their stored row. `cuts` are the merged set's, `customers` its size. Every
+    query after the first says whether the base was still there (`kept`); the stored rows of a base
+    never change, so the answer is the sales as the first query saw them."""
+
+    base: RFMBase
+    fresh: dict[int, tuple]
+    removed: dict[int, tuple]
+    customers: int
+    cuts: Cuts | None = None
+
+    KEPT = "(SELECT COUNT(*) FROM {base_table} WHERE id = %(base)s)"
+
+    @classmethod
+    def read(cls, tenant: Tenant, period: Period, base: RFMBase) -> "_StoredRFM | None":
+        """Two queries: the dirty customers, then their stored rows and the stored rows around the
+        cuts. None when the base is not worth it: so many dirty customers that the windows around
+        the cuts would hold more than a quarter of the base's rows (and `RFM_BASE_WINDOW_ROWS`),
+        where reading them costs about what sorting every customer does."""
+        sql, params = _dirty_sql(tenant, period, base)
+        dirty, fresh = set(), {}
+        for customer_id, last, frequency, cents, kept in _fetch(sql, params):
+            if customer_id is None:  # the row saying whether the base was there
+                if not kept:
+                    raise _BaseReplaced
+                continue
+            dirty.add(customer_id)
+            if last is not None:
+                fresh[customer_id] = (_as_datetime(last), int(frequency), int(cents))
+        windows = len(CUTS) * len(SCORES) * (len(fresh) + len(dirty) + 3)
+        if windows > max(base.customers // 4, constants.RFM_BASE_WINDOW_ROWS):
+            return None
+        live = cls(base, fresh, removed={}, customers=0)
+        return live if live._read_stored(dirty) else None
+
+    def _read_stored(self, dirty: set[int]) -> bool:
+        """Read, in one statement, the dirty customers' stored rows (`removed`) and the stored rows
+        around the cuts, and set `customers` and `cuts`. False if a cut cannot be found (it always
+        can: see `_nth_smallest`).
+
+        The cuts' positions depend on how many dirty customers have a stored row (`gone`): the
+        statement counts them first and places the windows by that count."""
+        base_rows = f"FROM {_table(RFMBaseCustomer)} WHERE base_id = %(base)s"
+        if connection.vendor == "postgresql":
+            of_dirty, ids = "customer_id = ANY(%(dirty)s)", sorted(dirty)
+        else:
+            of_dirty, ids = "customer_id IN (SELECT value FROM json_each(%(dirty)s))", json.dumps(sorted(dirty))
+        # The k-th cut's position, (k * customers + 4) / 5, and its window [cut - added - 1, cut + gone + 1].
+        cuts = ", ".join(f"({k} * (%(stored)s - n + %(added)s) + 4) / 5 AS c{k}" for k in CUTS)
+        ranges = " OR ".join(
+            f"{{pos}} BETWEEN (SELECT c{k} - %(added)s - 1 FROM bounds) AND (SELECT c{k} + n + 1 FROM bounds)"
+            for k in CUTS
+        )
+        # A window row carries only its own value (parsing thousands of timestamps costs more than the query).
+        only = {"r": "last_purchase, NULL, NULL", "f": "NULL, frequency, NULL", "m": "NULL, NULL, monetary_cents"}
+        windows_sql = " UNION ALL ".join(
+            f"SELECT '{score}', {score}_pos, {score}_rank, customer_id, {only[score]} {base_rows} "
+            f"AND ({ranges.format(pos=score + '_pos')})"
+            for score in SCORES
+        )
+        kept = self.KEPT.format(base_table=_table(RFMBase))
+        sql = f"""WITH
+            removed AS (SELECT customer_id, last_purchase, frequency, monetary_cents {base_rows} AND {of_dirty}),
+            bounds AS (SELECT {cuts}, n FROM (SELECT COUNT(*) AS n FROM removed) gone)
+            SELECT *, {kept} FROM (
+                SELECT 'dirty', 0, 0, customer_id, last_purchase, frequency, monetary_cents FROM removed
+                UNION ALL {windows_sql}
+            ) stored ORDER BY 1, 2"""
+        stored, added = self.base.customers, len(self.fresh)
+        rows = _fetch(sql, {"base": self.base.pk, "dirty": ids, "stored": stored, "added": added})
+        if stored:
+            self.still_there(rows)
+        windows = defaultdict(list)
+        for kind, position, rank, customer_id, last_purchase, frequency, cents, _kept in rows:
+            if kind == "dirty":
+                self.removed[customer_id] = (_as_datetime(last_purchase), int(frequency), int(cents))
+            elif kind == "r":
+                windows[kind].append((position, rank, _as_datetime(last_purchase), customer_id in dirty))
+            else:
+                windows[kind].append((position, rank, int(frequency if kind == "f" else cents), customer_id in dirty))
+        self.customers = stored - len(self.removed) + added
+        if not self.customers:
+            return True
+        cut_values = {}
+        for index, score in enumerate(SCORES):
+            rows = windows[score]
+            positions = [row[0] for row in rows]
+            removed = sorted(row[index] for row in self.removed.values())
+            fresh = sorted(row[index] for row in self.fresh.values())
+            cuts = []
+            for k in CUTS:
+                c = cut_position(k, self.customers)
+                start = bisect_left(positions, c - len(fresh) - 1)
+                end = bisect_left(positions, c + len(removed) + 2)
+                cuts.append(_nth_smallest(c, rows[start:end], removed, fresh, stored))
+            cut_values[score] = tuple(cuts)
+            if None in cut_values[score]:  # cannot be (see `_nth_smallest`): never answer from a wrong cut
+                logger.error("RFM cut not found in the stored window of base %s", self.base.pk)
+                return False
+        self.cuts = Cuts(**cut_values)
+        return True
+
+    def scored_sql(self, select: str) -> tuple[str, dict]:
+        """`WITH scored AS (every stored row with r, f, m by the cuts) <select>`; `select` ends with
+        `{kept}`."""
+        scores = ", ".join(
+            f"{_score_sql(column, [f'%({score}{k})s' for k in CUTS])} AS {score}"
+            for score, column in zip(SCORES, ("last_purchase", "frequency", "monetary_cents"), strict=True)
+        )
+        sql = (
+            f"WITH scored AS (SELECT customer_id, last_purchase, frequency, monetary_cents AS monetary, {scores} "
+            f"FROM {_table(RFMBaseCustomer)} WHERE base_id = %(base)s) "
+            + select.format(kept=self.KEPT.format(base_table=_table(RFMBase)))
+        )
+        return sql, {"base": self.base.pk, **self.cuts.params()}
+
+    def cell_of(self, row: tuple) -> int:
+        return _cell(*self.cuts.scores(*row))
+
+    def still_there(self, rows: list[tuple]) -> None:
+        """Raise `_BaseReplaced` unless the base was there for the statement that gave `rows` (whose
+        last column says so); without rows, unless it is there now (a base is only ever deleted:
+        there now, there then)."""
+        if not (rows[0][-1] if rows else RFMBase.objects.filter(pk=self.base.pk).exists()):
+            raise _BaseReplaced
+
+
+def _from_base_or_sales(tenant: Tenant, period: Period, stored, sales):
+    """`stored(live)` from the stored base when one serves the period, else `sales()`. Should the base
+    be replaced while answering (a refresh committed meanwhile), once more with the new one."""
+    for _attempt in range(2):
+        base = rfm_base_for(tenant=tenant, period=period)
+        if base is None:
+            break
+        try:
+            live = _StoredRFM.read(tenant, period, base)
+            if live is None:
+                break
+            return stored(live)
+        except _BaseReplaced:
+            continue
+    return sales()
+
+
+# --- answers ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -427,19 +802,55 @@ class SegmentSummary:
         return average(self.total_spent, self.purchases)
 
 
+def _cell_totals(tenant: Tenant, period: Period) -> dict[int, list[int]]:
+    """Customers, cents and purchases per grid cell (`R * 10 + FM`)."""
+    group = "SELECT r * 10 + (f + m + 1) / 2 AS cell, COUNT(*), SUM(monetary), SUM(frequency)"
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(cell: int, customers: int, cents: int, purchases: int) -> None:
+        total = totals[cell]
+        total[0] += customers
+        total[1] += cents
+        total[2] += purchases
+
+    def stored(live: _StoredRFM) -> None:
+        totals.clear()
+        if not live.customers:
+            return
+        rows = _fetch(*live.scored_sql(f"{group}, {{kept}} FROM scored GROUP BY 1"))
+        live.still_there(rows)
+        for cell, customers, cents, purchases, _kept in rows:
+            add(int(cell), int(customers), int(cents), int(purchases))
+        for row in live.removed.values():
+            add(live.cell_of(row), -1, -row[2], -row[1])
+        for row in live.fresh.values():
+            add(live.cell_of(row), 1, row[2], row[1])
+
+    def sales() -> None:
+        totals.clear()
+        for cell, customers, cents, purchases in _fetch(*_full_sql(tenant, period, f"{group} FROM scored GROUP BY 1")):
+            add(int(cell), int(customers), int(cents or 0), int(purchases or 0))
+
+    _from_base_or_sales(tenant, period, stored, sales)
+    return {cell: total for cell, total in totals.items() if total[0]}
+
+
 def rfm_segments(*, tenant: Tenant, period: Period) -> list[SegmentSummary]:
     """001 §4.3 "Сегменты клиентов": every segment (001's order, empty ones as zeros) with its
-    customers, their spend and purchases in the period. One SQL statement."""
-    scored, params = rfm_scored_sql(tenant=tenant, period=period)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT segment, COUNT(*), SUM(monetary), SUM(frequency) FROM ({scored}) rfm GROUP BY segment", params
-        )
-        found = {
-            segment: SegmentSummary(segment, int(n), _decimal(spent), int(purchases))
-            for segment, n, spent, purchases in cursor.fetchall()
-        }
-    return [found.get(segment, SegmentSummary(segment)) for segment in constants.SEGMENTS]
+    customers, their spend and purchases in the period. From a stored base: its header, the dirty
+    customers, the stored rows around the cuts, one pass over the stored rows; else one statement."""
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cell, (customers, cents, purchases) in _cell_totals(tenant, period).items():
+        total = found[constants.SEGMENT_GRID[cell // 10][cell % 10 - 1]]
+        total[0] += customers
+        total[1] += cents
+        total[2] += purchases
+    return [
+        SegmentSummary(segment, found[segment][0], _from_cents(found[segment][1]), found[segment][2])
+        if segment in found
+        else SegmentSummary(segment)
+        for segment in constants.SEGMENTS
+    ]
 
 
 def _as_datetime(value) -> datetime:
@@ -471,26 +882,68 @@ class CustomerRFM:
         return f"{self.recency_score}{self.frequency_score}{self.monetary_score}"
 
 
-def _customer_rfm(row) -> CustomerRFM:
-    customer_id, last_purchase, frequency, monetary, r, f, m, _fm, segment = row
+def _customer_rfm(customer_id, last_purchase, frequency, cents, r, f, m) -> CustomerRFM:
     return CustomerRFM(
         customer_id=int(customer_id),
         last_purchase=_as_datetime(last_purchase),
         frequency=int(frequency),
-        monetary=_decimal(monetary),
+        monetary=_from_cents(cents),
         recency_score=int(r),
         frequency_score=int(f),
         monetary_score=int(m),
-        segment=segment,
+        segment=constants.segment_for(int(r), int(f), int(m)),
     )
 
 
+def _comparable_row(row: tuple) -> tuple:
+    customer_id, last_purchase, frequency, cents, r, f, m = row[:7]
+    return (int(customer_id), _as_datetime(last_purchase), int(frequency), int(cents), int(r), int(f), int(m))
+
+
+def _at_risk_order(row: tuple):
+    """Biggest spenders first, then the longest gone, then by id (row: id, last, frequency, cents, ...)."""
+    return (-row[3], row[1], row[0])
+
+
+def _scored_page(tenant: Tenant, period: Period, cells: list[int], offset: int, limit: int | None):
+    """The customers in these grid cells in `_at_risk_order`, `limit` (None: all) from `offset`, as
+    rows (id, last_purchase, frequency, cents, r, f, m), and how many there are in all."""
+    columns = "customer_id, last_purchase, frequency, monetary, r, f, m"
+    where = f"WHERE r * 10 + (f + m + 1) / 2 IN ({', '.join(str(int(cell)) for cell in cells) or 'NULL'})"
+    order = "ORDER BY monetary DESC, last_purchase ASC, customer_id ASC"
+    end = None if limit is None else offset + limit
+
+    def stored(live: _StoredRFM) -> tuple[list[tuple], int]:
+        if not live.customers:
+            return [], 0
+        wanted = set(cells)
+        gone = [cid for cid, row in live.removed.items() if live.cell_of(row) in wanted]
+        added = [(cid, *row, *live.cuts.scores(*row)) for cid, row in live.fresh.items() if live.cell_of(row) in wanted]
+        # Enough stored rows for the page whatever dirty ones are among them (dropped here).
+        stored_limit = "" if end is None else f"LIMIT {int(end + len(gone))}"
+        sql, params = live.scored_sql(
+            f"SELECT {columns}, COUNT(*) OVER (), {{kept}} FROM scored {where} {order} {stored_limit}"
+        )
+        fetched = _fetch(sql, params)
+        live.still_there(fetched)
+        stored_total = int(fetched[0][-2]) if fetched else 0
+        kept = [_comparable_row(row) for row in fetched if row[0] not in live.removed]
+        return sorted(kept + added, key=_at_risk_order)[offset:end], stored_total - len(gone) + len(added)
+
+    def sales() -> tuple[list[tuple], int]:
+        page = "" if limit is None else "LIMIT %(limit)s OFFSET %(offset)s"
+        select = f"SELECT {columns}, (SELECT COUNT(*) FROM scored {where}) FROM scored {where} {order} {page}"
+        sql, params = _full_sql(tenant, period, select)
+        fetched = _fetch(sql, {**params, "limit": limit, "offset": offset})
+        return [_comparable_row(row) for row in fetched], int(fetched[0][-1]) if fetched else 0
+
+    return _from_base_or_sales(tenant, period, stored, sales)
+
+
 def rfm_customers(*, tenant: Tenant, period: Period) -> list[CustomerRFM]:
-    """Every scored customer of the period (for storing segments on customers). One statement."""
-    scored, params = rfm_scored_sql(tenant=tenant, period=period)
-    with connection.cursor() as cursor:
-        cursor.execute(scored, params)
-        return [_customer_rfm(row) for row in cursor.fetchall()]
+    """Every scored customer of the period (for storing segments on customers)."""
+    rows, _total = _scored_page(tenant, period, _cells_of(constants.SEGMENTS), 0, None)
+    return [_customer_rfm(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -504,19 +957,9 @@ def rfm_at_risk(
 ) -> AtRiskPage:
     """001 §4.3 "Клиенты в группе риска": the customers in At Risk, Can't Lose Them, Hibernating and
     Lost, biggest spenders first (then the longest gone), `limit` of them from `offset`, with how many
-    there are in all. Two queries: one statement (the page and, by a window, the total) and the
-    page's customers."""
-    scored, params = rfm_scored_sql(tenant=tenant, period=period)
-    marks = ", ".join(["%s"] * len(segments))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT *, COUNT(*) OVER () FROM ({scored}) rfm WHERE segment IN ({marks}) "
-            "ORDER BY monetary DESC, last_purchase ASC, customer_id ASC LIMIT %s OFFSET %s",
-            [*params, *segments, limit, offset],
-        )
-        fetched = cursor.fetchall()
-    total = int(fetched[0][-1]) if fetched else 0
-    rows = [_customer_rfm(row[:-1]) for row in fetched]
+    there are in all; then the page's customers (one query)."""
+    found, total = _scored_page(tenant, period, _cells_of(segments), offset, limit)
+    rows = [_customer_rfm(*row) for row in found]
     customers = Customer.objects.for_tenant(tenant).in_bulk([row.customer_id for row in rows]) if rows else {}
     today = tenant_today(tenant)
     page = []
@@ -530,7 +973,7 @@ def rfm_at_risk(
                 days_since_last_purchase=(today - last_day).days,
             )
         )
-    return AtRiskPage(customers=page, total=total)
+    return AtRiskPage(customers=page, total=total if rows else 0)
 
 
 # --- stock -----------------------------------------------------------------------------------------

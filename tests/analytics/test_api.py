@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from savdo.analytics import services
 from savdo.analytics.models import StockSnapshot
 from savdo.sales.models import DailySales
 from savdo.tenancy.models import Role
@@ -276,19 +277,31 @@ def test_rollup_reports_read_no_sales_and_cost_the_same_with_more_sales(tenant, 
     assert len(after) == len(before)
 
 
-def test_segments_and_at_risk_are_single_statements(tenant, clock, shop, settings):
+def test_segments_and_at_risk_take_a_constant_number_of_statements(tenant, clock, shop, settings):
     settings.SAVDO_RESPONSE_CACHE = False  # the statements themselves, not the cached answers
     client = Member(tenant, Role.MANAGER).client
     base = len(_queries(client, "/api/analytics/daily-sales/today/"))  # auth + one rollup read
+    # segments without a stored RFM base: looking for it, one statement.
     segments = _queries(client, "/api/analytics/customer-analytics/segments/")
-    assert len(segments) == base  # one statement, like the one rollup read
-    # at-risk: one statement (the page and its total), the page's customers.
-    assert len(_queries(client, "/api/analytics/customer-analytics/at-risk/")) == base + 1
+    assert len(segments) == base + 1
+    # at-risk: looking for the base, one statement (the page and its total), the page's customers.
+    assert len(_queries(client, "/api/analytics/customer-analytics/at-risk/")) == base + 2
     for index in range(8):
         buyer = make_customer(tenant, first_name=f"More{index}")
         shop.sell([("bread", 1)], at=days_ago(100 + index, 10), customer=buyer)
     assert len(_queries(client, "/api/analytics/customer-analytics/segments/")) == len(segments)
-    assert len(_queries(client, "/api/analytics/customer-analytics/at-risk/")) == base + 1
+    assert len(_queries(client, "/api/analytics/customer-analytics/at-risk/")) == base + 2
+    # From a stored base, with live sales and refunds since: the header, the customers changed since,
+    # the stored rows around the quintile cuts, one pass over the stored rows (+ the page's customers).
+    services.rfm_base_refresh(tenant=tenant)
+    for index in range(3):
+        shop.sell([("bread", 1)], at=days_ago(0, 11, index), customer=shop.customers[9 - index])
+    shop.refund(shop.sales[2], at=days_ago(0, 11, 40))
+    assert len(_queries(client, "/api/analytics/customer-analytics/segments/")) == base + 3
+    assert len(_queries(client, "/api/analytics/customer-analytics/at-risk/")) == base + 4
+    assert client.get("/api/analytics/customer-analytics/segments/").json()["segments"] == recompute.segments(
+        tenant, TODAY - timedelta(days=364), TODAY
+    )
 
 
 @pytest.mark.parametrize(

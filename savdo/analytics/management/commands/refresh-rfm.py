@@ -1,6 +1,8 @@
-"""`savdo refresh-rfm [--tenant <id|key>]`: store each customer's RFM segment (last 365 days) on the
-customer, for every active tenant or one. Schedule it daily (the live `segments/` report does not
-need it; other APIs show the stored segment)."""
+"""`savdo refresh-rfm [--tenant <id|key>]`: store the RFM base of the last 365 days (up to yesterday)
+and each customer's RFM segment on the customer, for every active tenant or one. Schedule it daily,
+after midnight: the live `segments/` and `at-risk/` answers are the same without it, but they read
+the stored base and recompute only who changed since, so they stay fast; other APIs show the stored
+segment."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -9,7 +11,7 @@ from savdo.analytics.management.commands._tenant_option import add_tenant_option
 
 
 class Command(BaseCommand):
-    help = "Store every customer's RFM segment (last 365 days) on the customer."
+    help = "Store the RFM base (last 365 days) and every customer's RFM segment on the customer."
 
     def add_arguments(self, parser):
         add_tenant_option(parser)
