@@ -60,8 +60,12 @@ def _tenant_context(tenant: Tenant) -> dict:
 def prepare_context() -> dict:
     from savdo.catalog.models import Product
 
+    from savdo.analytics import jobs
+
     big = Tenant.objects.get(name=BIG_TENANT)
     small = Tenant.objects.get(name=SMALL_TENANT)
+    # The nightly job a shop runs (README: Analytics): the RFM reports read what it stores.
+    jobs.refresh_rfm(tenants=[big, small])
     context = {"big": _tenant_context(big), "small": _tenant_context(small), "notes": []}
     products = Product.objects.for_tenant(big).filter(is_active=True).exclude(barcode="")
     context["big"]["barcodes"] = list(products.order_by("?").values_list("barcode", flat=True)[:50])
