@@ -7,6 +7,7 @@ import json
 import urllib.request
 from collections import Counter
 
+from django.db import connection
 from django.db.models import Count
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -58,14 +59,18 @@ def _tenant_context(tenant: Tenant) -> dict:
 
 
 def prepare_context() -> dict:
-    from savdo.catalog.models import Product
-
     from savdo.analytics import jobs
+    from savdo.catalog.models import Product
 
     big = Tenant.objects.get(name=BIG_TENANT)
     small = Tenant.objects.get(name=SMALL_TENANT)
-    # The nightly job a shop runs (README: Analytics): the RFM reports read what it stores.
+    # The nightly job a shop runs (README: Analytics): the RFM reports read what it stores. Its first
+    # run writes every buying customer's segment; autovacuum would then clean the table (it is off on
+    # this machine's PostgreSQL), and the deep pages' index-only scans need the visibility map back.
     jobs.refresh_rfm(tenants=[big, small])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Customer._meta.db_table)}")
     context = {"big": _tenant_context(big), "small": _tenant_context(small), "notes": []}
     products = Product.objects.for_tenant(big).filter(is_active=True).exclude(barcode="")
     context["big"]["barcodes"] = list(products.order_by("?").values_list("barcode", flat=True)[:50])
