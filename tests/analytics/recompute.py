@@ -181,6 +181,16 @@ def rfm(tenant, first: date, last: date) -> dict[int, dict]:
     return per
 
 
+def assert_rfm_rows(got: dict, expected: dict) -> None:
+    """Each customer's `CustomerRFM` (by id) carries the values and scores `rfm()` recomputed."""
+    assert set(got) == set(expected)
+    for cid, row in got.items():
+        want = expected[cid]
+        assert (row.last_purchase, row.frequency, row.monetary) == (want["last"], want["count"], want["spent"]), cid
+        scores = (row.recency_score, row.frequency_score, row.monetary_score, row.segment)
+        assert scores == (want["r"], want["f"], want["m"], want["segment"]), cid
+
+
 def segments(tenant, first: date, last: date) -> list[dict]:
     per = rfm(tenant, first, last)
     out = []
