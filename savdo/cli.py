@@ -6,16 +6,48 @@ import os
 import sys
 
 
-def _serve(argv: list[str]) -> None:
+def gunicorn_argv(args: argparse.Namespace) -> list[str]:
+    """gunicorn's command line for `savdo serve`'s options."""
+    argv = [
+        "gunicorn",
+        "savdo.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-" if os.environ.get("SAVDO_ACCESS_LOG") else "/dev/null",
+        "--forwarded-allow-ips",
+        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]
+    if args.reuse_port:
+        argv.append("--reuse-port")
+    return argv
+
+
+def serve_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="savdo serve", description="Apply migrations, then serve HTTP.")
     parser.add_argument("--host", default=os.environ.get("SAVDO_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("SAVDO_PORT", "8000")))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("SAVDO_WORKERS", "2")))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("SAVDO_THREADS", "4")))
+    parser.add_argument(
+        "--reuse-port",
+        action=argparse.BooleanOptionalAction,
+        default=os.environ.get("SAVDO_REUSE_PORT", "1") != "0",
+        help="one listening socket per worker (SO_REUSEPORT; default on): the kernel spreads new connections "
+        "over the workers; with one shared socket, one worker can take every keep-alive connection",
+    )
     parser.add_argument("--dev", action="store_true", help="Django's auto-reloading development server")
     parser.add_argument("--demo", action="store_true", help="load the demo shop first (idempotent)")
     parser.add_argument("--no-migrate", action="store_true")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _serve(argv: list[str]) -> None:
+    args = serve_parser().parse_args(argv)
 
     import django
     from django.core.management import call_command
@@ -34,20 +66,7 @@ def _serve(argv: list[str]) -> None:
         return
     from gunicorn.app.wsgiapp import WSGIApplication
 
-    sys.argv = [
-        "gunicorn",
-        "savdo.wsgi:application",
-        "--bind",
-        f"{args.host}:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--threads",
-        str(args.threads),
-        "--access-logfile",
-        "-" if os.environ.get("SAVDO_ACCESS_LOG") else "/dev/null",
-        "--forwarded-allow-ips",
-        os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
-    ]
+    sys.argv = gunicorn_argv(args)
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 
