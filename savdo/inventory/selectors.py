@@ -4,6 +4,7 @@ from django.db.models import DecimalField, F, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from savdo.catalog.models import Product
+from savdo.core.fixed import FixedQuery
 from savdo.core.money import QUANTITY_MAX_DIGITS, QUANTITY_PLACES, ZERO_QTY
 from savdo.inventory.models import Batch, StockMovement
 from savdo.tenancy.models import Tenant
@@ -14,6 +15,16 @@ _QTY = DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_PLAC
 def with_stock(products: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate `stock_quantity` (on hand; zero before the first movement) in the same query."""
     return products.annotate(stock_quantity=Coalesce(F("stock__quantity"), Value(ZERO_QTY), output_field=_QTY))
+
+
+_PRODUCT_WITH_STOCK = FixedQuery(lambda tenant_id, pk: with_stock(Product.objects.filter(tenant_id=tenant_id, pk=pk)))
+
+
+def product_with_stock(*, tenant_id: int, product_id: int) -> Product | None:
+    """The tenant's product with its on-hand (`stock_quantity`), or None. Every scan at the till
+    asks it, so it is a fixed read (`savdo.core.fixed`)."""
+    rows = _PRODUCT_WITH_STOCK(tenant_id, product_id)
+    return rows[0] if rows else None
 
 
 def low_stock(*, products: QuerySet[Product]) -> QuerySet[Product]:

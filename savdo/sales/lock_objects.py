@@ -1,8 +1,22 @@
 """Row locks of the sales package. Lock order across packages: sale (or shift) row first, then
-stock balances and batches (`savdo.inventory.lock_objects`), then the customer, then rollup rows."""
+stock balances and batches (`savdo.inventory.lock_objects`), then the customer, then rollup rows.
 
+The till's two sale locks run on every scan and checkout: they are fixed reads (`savdo.core.fixed`),
+compiled once per process."""
+
+from savdo.core.fixed import FixedQuery
 from savdo.sales.choices import SaleStatus
 from savdo.sales.models import CashSession, Sale
+
+_SALE = FixedQuery(lambda pk: Sale.objects.select_for_update(of=("self",)).select_related("session").filter(pk=pk))
+_PENDING_SALE = FixedQuery(
+    lambda tenant_id, session_id: (
+        Sale.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .filter(tenant_id=tenant_id, session_id=session_id, status=SaleStatus.PENDING)
+        .order_by("pk")[:1]
+    )
+)
 
 
 def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None:
@@ -12,15 +26,14 @@ def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None
 
 def sale_for_update(sale: Sale) -> Sale:
     """The sale row locked (not its shift's), with its shift loaded."""
-    return Sale.objects.select_for_update(of=("self",)).select_related("session").get(pk=sale.pk)
+    rows = _SALE(sale.pk)
+    if not rows:
+        raise Sale.DoesNotExist("Sale matching query does not exist.")
+    return rows[0]
 
 
 def pending_sale_for_update(*, tenant_id: int, session_id: int) -> Sale | None:
     """The tenant's shift's pending sale (at most one), locked (not the shift), with the shift loaded
     by the same statement."""
-    return (
-        Sale.objects.select_for_update(of=("self",))
-        .select_related("session")
-        .filter(tenant_id=tenant_id, session_id=session_id, status=SaleStatus.PENDING)
-        .first()
-    )
+    rows = _PENDING_SALE(tenant_id, session_id)
+    return rows[0] if rows else None

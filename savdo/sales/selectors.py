@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from savdo.core.fixed import FixedQuery
 from savdo.core.money import ZERO, ZERO_QTY, money
 from savdo.core.phones import phone_search_digits
 from savdo.customers.models import Customer
@@ -71,6 +72,16 @@ def sales_in_local_days(sales: QuerySet[Sale], *, tenant: Tenant, date_from: dat
 def sales_today(sales: QuerySet[Sale], *, tenant: Tenant) -> QuerySet[Sale]:
     today = local_date(tenant, timezone.now())
     return sales_in_local_days(sales, tenant=tenant, date_from=today, date_to=today)
+
+
+_SALE_OF_TENANT = FixedQuery(lambda tenant_id, pk: Sale.objects.filter(tenant_id=tenant_id, pk=pk))
+
+
+def sale_of_tenant(*, tenant_id: int, sale_id: int) -> Sale | None:
+    """The tenant's sale with this id, or None: what a till command looks up first (a fixed read,
+    `savdo.core.fixed`; the command then locks it)."""
+    rows = _SALE_OF_TENANT(tenant_id, sale_id)
+    return rows[0] if rows else None
 
 
 def pending_sale(*, session: CashSession) -> Sale | None:

@@ -40,6 +40,7 @@ from rest_framework.exceptions import PermissionDenied
 from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
+from savdo.core.fixed import FixedQuery
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
 from savdo.customers.models import Customer, CustomerStatus
@@ -250,11 +251,26 @@ def _check_open_session(actor: Membership, session: CashSession) -> None:
     _require_operator(actor, session.cashier_id)
 
 
-def _load_items(sale: Sale, *, with_product: bool = False) -> list[SaleItem]:
-    items = sale.items.order_by("id")
-    if with_product:
-        items = items.select_related("product")
-    return list(items)
+# A sale's lines (id order), as `sale.items` reads them; fixed reads (`savdo.core.fixed`): every
+# scan and checkout reads them.
+_ITEMS = FixedQuery(lambda sale_id: SaleItem.objects.filter(sale_id=sale_id).order_by("id"))
+_ITEMS_WITH_PRODUCT = FixedQuery(
+    lambda sale_id: SaleItem.objects.filter(sale_id=sale_id).select_related("product").order_by("id")
+)
+# ... with their products' current costs, for stock taken without a batch
+_ITEMS_WITH_PRODUCT_COST = FixedQuery(
+    lambda sale_id: (
+        SaleItem.objects.filter(sale_id=sale_id).annotate(product_cost=F("product__cost_price")).order_by("id")
+    )
+)
+
+
+def _load_items(sale: Sale, *, with_product: bool = False, query: FixedQuery | None = None) -> list[SaleItem]:
+    query = query or (_ITEMS_WITH_PRODUCT if with_product else _ITEMS)
+    items = query(sale.pk)
+    for item in items:  # as `sale.items` does: each line knows its sale
+        SaleItem.sale.field.set_cached_value(item, sale)
+    return items
 
 
 RELATED_ROWS = ("items", "payments", "refunds")
@@ -589,7 +605,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     if sale.session.status != ShiftStatus.OPEN:
         raise RuleViolation(_("Shift #%(id)s is closed.") % {"id": sale.session_id})
     # the products' current costs (for stock without a batch) ride along; the products are not needed
-    items = list(sale.items.annotate(product_cost=F("product__cost_price")).order_by("id"))
+    items = _load_items(sale, query=_ITEMS_WITH_PRODUCT_COST)
     if not items:
         raise RuleViolation(_("Sale %(receipt)s has no lines.") % {"receipt": sale.receipt_number})
     payment_rows = _build_payments(sale, payments, now)

@@ -25,7 +25,7 @@ from savdo.core.phones import normalize_phone
 from savdo.customers.models import Customer
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.models import Batch, StockMovement
-from savdo.inventory.selectors import with_stock
+from savdo.inventory.selectors import product_with_stock, with_stock
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
 from savdo.sales.models import CashSession, Payment, Refund, Sale, SaleItem
 
@@ -95,6 +95,15 @@ class ProductPK(TenantPK):
 
     def get_queryset(self):
         return with_stock(super().get_queryset())
+
+    def to_internal_value(self, data):
+        """As DRF's, through the fixed read every scan makes (`product_with_stock`)."""
+        pk = self.pk_field.to_internal_value(data)
+        tenant = self.context.get("tenant")
+        product = product_with_stock(tenant_id=tenant.pk, product_id=pk) if tenant is not None else None
+        if product is None:
+            self.fail("does_not_exist", pk_value=pk)
+        return product
 
 
 @functools.cache

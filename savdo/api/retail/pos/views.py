@@ -10,6 +10,7 @@ with the same key gets the first answer (with `Idempotent-Replayed: true`), the 
 body 422, a duplicate while the first still runs 409.
 """
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_filters import rest_framework as filters
@@ -376,20 +377,33 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     ordering_fields = ["created_at", "total_amount", "completed_at"]
     default_roles = STORE_STAFF
     action_roles = {"refund": MANAGERS}
+    # the lists (and `retrieve`) read through `sale_list` and its filters; commands lock the sale themselves
+    list_actions = ("list", "retrieve", "today")
 
     queryset = Sale.objects.none()
 
     def tenant_queryset(self, tenant):
-        if self.action in ("list", "retrieve", "today"):
+        if self.action in self.list_actions:
             return sales_selectors.sale_list(tenant=tenant)
         return Sale.objects.for_tenant(tenant)  # commands lock and load the sale themselves
 
     def filter_queryset(self, queryset):
         """The list filters (`?status=`, `?search=`, ordering...) shape the lists and `retrieve`; a
         command on one sale looks it up by id alone."""
-        if self.action not in ("list", "retrieve", "today"):
+        if self.action not in self.list_actions:
             return queryset
         return super().filter_queryset(queryset)
+
+    def get_object(self):
+        """`retrieve` as DRF's; a command's sale is the tenant's sale with the id in the path, by a
+        fixed read (the command then locks it), with DRF's 404 when there is none."""
+        if self.action in self.list_actions:
+            return super().get_object()
+        sale = sales_selectors.sale_of_tenant(tenant_id=self.request.tenant.pk, sale_id=int(self.kwargs["pk"]))
+        if sale is None:
+            raise Http404(f"No {Sale._meta.object_name} matches the given query.")
+        self.check_object_permissions(self.request, sale)
+        return sale
 
     def _sale(self, sale, *, message: str | None = None, status: int = 200) -> Response:
         """The sale a command returned, as `retrieve` shows it: from what the command holds when it
