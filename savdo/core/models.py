@@ -69,22 +69,32 @@ class TenantQuerySet(models.QuerySet):
         )
         if not plain:
             return super().bulk_update(objs, fields, batch_size=batch_size)
-        connection = connections[self.db]
-        pk_column = connection.ops.quote_name(meta.pk.column)
-        cast = connection.features.requires_casted_case_in_updates
-        pk_param = meta.pk.get_db_prep_value
-        changes = {}
-        for field in targets:
-            then = f"CAST(%s AS {field.cast_db_type(connection)})" if cast else "%s"
-            params = []
-            for obj in objs:
-                value = field.get_db_prep_save(getattr(obj, field.attname), connection)
-                params += [pk_param(obj.pk, connection), value]
-            sql = f"CASE {pk_column} " + " ".join([f"WHEN %s THEN {then}"] * len(objs)) + " END"
-            changes[field.attname] = RawSQL(sql, params, output_field=field)
+        changes = {
+            field.attname: self.keyed_case(meta.pk, field, [(obj.pk, getattr(obj, field.attname)) for obj in objs])
+            for field in targets
+        }
         return self.filter(pk__in=[obj.pk for obj in objs]).update(**changes)
 
     bulk_update.alters_data = True
+
+    def keyed_case(self, key, field, pairs, default=None) -> RawSQL:
+        """`CASE key WHEN k1 THEN v1 ... [ELSE default] END` for `field`'s values, written straight
+        as SQL with parameters (Django's `Case(When(...))` builds and compiles an object per row).
+        `key` and `field` are fields of this queryset's model; `pairs` are (key value, field value)."""
+        connection = connections[self.db]
+        then = (
+            f"CAST(%s AS {field.cast_db_type(connection)})"
+            if connection.features.requires_casted_case_in_updates
+            else "%s"
+        )
+        params = []
+        for key_value, value in pairs:
+            params += [key.get_db_prep_value(key_value, connection), field.get_db_prep_save(value, connection)]
+        sql = f"CASE {connection.ops.quote_name(key.column)} " + " ".join([f"WHEN %s THEN {then}"] * len(pairs))
+        if default is not None:
+            params.append(field.get_db_prep_save(default, connection))
+            sql += f" ELSE {then}"
+        return RawSQL(sql + " END", params, output_field=field)
 
 
 class TenantOwned(models.Model):

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from savdo.catalog.models import Product
-from savdo.core.money import ZERO, ZERO_QTY, QuantityField
+from savdo.core.money import ZERO, ZERO_QTY
 from savdo.core.money import quantity as as_quantity
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.exceptions import InsufficientStock
@@ -70,10 +70,10 @@ def _increment(queryset, key_field: str, deltas: dict[int, Decimal], **extra) ->
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
-    whens = [When(**{key_field: key}, then=Value(delta)) for key, delta in sorted(deltas.items())]
-    queryset.filter(**{f"{key_field}__in": list(deltas)}).update(
-        quantity=F("quantity") + Case(*whens, default=Value(ZERO_QTY), output_field=QuantityField()), **extra
-    )
+    meta = queryset.model._meta
+    key = meta.pk if key_field == "pk" else meta.get_field(key_field)
+    delta = queryset.keyed_case(key, meta.get_field("quantity"), sorted(deltas.items()), ZERO_QTY)
+    queryset.filter(**{f"{key_field}__in": list(deltas)}).update(quantity=F("quantity") + delta, **extra)
 
 
 def _apply(
