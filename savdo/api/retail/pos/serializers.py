@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from savdo.api import plain
 from savdo.catalog.choices import Unit
 from savdo.catalog.models import Category, Product
 from savdo.catalog.selectors import product_by_barcode
@@ -85,6 +86,10 @@ class TenantId(TenantPK):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return self.pk_field.to_internal_value(data)
 
+    def plain_reader(self):
+        """`savdo.api.plain`: an id in range, as it is."""
+        return plain.reader_of(self.pk_field)
+
 
 class ProductPK(TenantPK):
     """A product of the request's tenant, read with its stock on hand (`stock_quantity`, same query)
@@ -99,11 +104,26 @@ class ProductPK(TenantPK):
     def to_internal_value(self, data):
         """As DRF's, through the fixed read every scan makes (`product_with_stock`)."""
         pk = self.pk_field.to_internal_value(data)
-        tenant = self.context.get("tenant")
-        product = product_with_stock(tenant_id=tenant.pk, product_id=pk) if tenant is not None else None
+        product = self._product(pk, self.context)
         if product is None:
             self.fail("does_not_exist", pk_value=pk)
         return product
+
+    @staticmethod
+    def _product(pk: int, context: dict) -> Product | None:
+        tenant = context.get("tenant")
+        return product_with_stock(tenant_id=tenant.pk, product_id=pk) if tenant is not None else None
+
+    def plain_reader(self):
+        """`savdo.api.plain`: an id in range of one of the tenant's products, read as here."""
+        read_id = plain.reader_of(self.pk_field)
+
+        def read(value, context):
+            pk = read_id(value, context)
+            product = None if pk is plain.NOT_PLAIN else self._product(pk, context)
+            return plain.NOT_PLAIN if product is None else product
+
+        return read
 
 
 @functools.cache
@@ -524,6 +544,10 @@ class PosScanItemSerializer(PosItemInputSerializer):
     session = TenantId(CashSession, required=False, allow_null=True)  # the till locks its pending sale with it
     customer = TenantPK(Customer, required=False, allow_null=True)
 
+    # what a scanner at a till sends (`savdo.api.plain`); anything else goes through the fields
+    plain_fields = ("session", "product", "quantity")
+    plain_required = ("product",)
+
 
 class PosCurrentSaleQuerySerializer(serializers.Serializer):
     session = TenantPK(CashSession, required=False)
@@ -568,6 +592,8 @@ class PosPaymentInputSerializer(serializers.Serializer):
 
 class PosCheckoutSerializer(serializers.Serializer):
     payments = PosPaymentInputSerializer(many=True, allow_empty=True, max_length=20)
+
+    plain_fields = ("payments",)  # `savdo.api.plain`: every checkout body in its plainest form
 
 
 class PosRefundLineSerializer(serializers.Serializer):

@@ -23,6 +23,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from savdo.api.pagination import positive_int_param
+from savdo.api.plain import plain_input
 from savdo.api.retail.conventions import RetailModelViewSet, RetailViewMixin, RetailViewSet, success
 from savdo.api.retail.pos import serializers
 from savdo.api.retail.pos.renderers import ExactDecimalJSONRenderer
@@ -413,7 +414,11 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
         return success(serializers.render_sale(sale), message=message, status=status)
 
     def _input(self, serializer_class):
-        payload = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        context = self.get_serializer_context()
+        data = plain_input(serializer_class, self.request.data, context)
+        if data is not None:
+            return data
+        payload = serializer_class(data=self.request.data, context=context)
         payload.is_valid(raise_exception=True)
         return payload.validated_data
 
