@@ -11,19 +11,21 @@ builds the rows as the queryset would: `Model.from_db`, `select_related` objects
 the fields' converters, with Django's own helpers. Statements still go through the connection's
 cursor, so query logging, `CaptureQueriesContext` and the SQL statistics see them.
 
-Only what a fixed shape can hold: integer arguments (ids), model rows (no `values()`), no
-`prefetch_related`. A marker that does not come through as a parameter is refused when compiling.
+Only what a fixed shape can hold: integer arguments (ids) or short lists of them (a plan per
+length, for `__in`), model rows (no `values()`), no `prefetch_related`. A marker that does not come
+through as a parameter is refused when compiling.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, get_related_populators
 
-# Values no id takes, one per argument.
+# Values no id takes, one per argument (per element of a list argument).
 _MARKER_BASE = -(2**62)
+MAX_LIST = 32  # list arguments up to this long get a plan per length; longer ones run as querysets
 
 
 @dataclass(frozen=True)
@@ -45,16 +47,27 @@ class FixedQuery:
 
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[tuple, _Plan] = {}
 
-    def __call__(self, *args: int, using: str = DEFAULT_DB_ALIAS) -> list:
-        plan = self._plans.get(using)
+    def __call__(self, *args: int | Sequence[int], using: str = DEFAULT_DB_ALIAS) -> list:
+        values, shape = [], []
+        for arg in args:
+            if isinstance(arg, (list, tuple)):
+                if not 0 < len(arg) <= MAX_LIST:  # no plan per length beyond that; empty: no query at all
+                    return list(self.build(*args).using(using))
+                values += arg
+                shape.append(len(arg))
+            else:
+                values.append(arg)
+                shape.append(None)
+        if any(type(value) is not int for value in values):
+            raise TypeError(f"FixedQuery takes integers and lists of integers, not {args!r}")
+        key = (using, *shape)
+        plan = self._plans.get(key)
         if plan is None:
-            plan = self._plans[using] = self._compile(len(args), using)
+            plan = self._plans[key] = self._compile(shape, using)
         params = list(plan.params)
-        for value, slots in zip(args, plan.slots, strict=True):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise TypeError(f"FixedQuery takes integer arguments, not {value!r}")
+        for value, slots in zip(values, plan.slots, strict=True):
             for slot in slots:
                 params[slot] = value
         with connections[using].cursor() as cursor:
@@ -73,9 +86,13 @@ class FixedQuery:
             setattr(obj, name, row[position])
         return obj
 
-    def _compile(self, arity: int, using: str) -> _Plan:
-        markers = [_MARKER_BASE + index for index in range(arity)]
-        queryset = self.build(*markers)
+    def _compile(self, shape: list[int | None], using: str) -> _Plan:
+        markers = [_MARKER_BASE + index for index in range(sum(n or 1 for n in shape))]
+        arguments, taken = [], 0
+        for length in shape:
+            arguments.append(markers[taken] if length is None else markers[taken : taken + length])
+            taken += length or 1
+        queryset = self.build(*arguments)
         if queryset._iterable_class is not ModelIterable or queryset._prefetch_related_lookups:
             raise ValueError("FixedQuery holds model rows without prefetch_related only")
         compiler = queryset.query.get_compiler(using=using)

@@ -9,8 +9,33 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
+from savdo.core.fixed import FixedQuery
 from savdo.inventory.models import Batch, StockBalance
 from savdo.tenancy.models import Tenant
+
+# Every checkout takes these locks: fixed reads (`savdo.core.fixed`), a plan per number of products.
+_BALANCES = FixedQuery(
+    lambda tenant_id, product_ids: (
+        StockBalance.objects.select_for_update()
+        .filter(tenant_id=tenant_id, product_id__in=product_ids)
+        .order_by("product_id")
+    )
+)
+_STOCKED = ~Q(quantity=0)
+_BATCHES = FixedQuery(
+    lambda tenant_id, product_ids: (
+        Batch.objects.select_for_update()
+        .filter(Q(product_id__in=product_ids) & _STOCKED, tenant_id=tenant_id)
+        .order_by("id")
+    )
+)
+_BATCHES_AND_NAMED = FixedQuery(
+    lambda tenant_id, product_ids, batch_ids: (
+        Batch.objects.select_for_update()
+        .filter((Q(product_id__in=product_ids) & _STOCKED) | Q(pk__in=batch_ids), tenant_id=tenant_id)
+        .order_by("id")
+    )
+)
 
 
 def balances_for_update(*, tenant: Tenant, product_ids: Iterable[int]) -> dict[int, StockBalance]:
@@ -20,8 +45,7 @@ def balances_for_update(*, tenant: Tenant, product_ids: Iterable[int]) -> dict[i
         return {}
 
     def locked() -> dict[int, StockBalance]:
-        rows = StockBalance.objects.select_for_update().filter(tenant=tenant, product_id__in=ids).order_by("product_id")
-        return {row.product_id: row for row in rows}
+        return {row.product_id: row for row in _BALANCES(tenant.pk, ids)}
 
     balances = locked()
     missing = [pid for pid in ids if pid not in balances]
@@ -40,10 +64,9 @@ def batches_for_update(*, tenant: Tenant, product_ids: Iterable[int], batch_ids:
     named = sorted(set(batch_ids))
     if not ids and not named:
         return []
-    condition = Q(product_id__in=ids) & ~Q(quantity=0)
     if named:
-        condition |= Q(pk__in=named)
-    return list(Batch.objects.select_for_update().filter(condition, tenant=tenant).order_by("id"))
+        return _BATCHES_AND_NAMED(tenant.pk, ids, named)
+    return _BATCHES(tenant.pk, ids)
 
 
 def batch_for_update(*, tenant: Tenant, batch_id: int) -> Batch:

@@ -82,3 +82,20 @@ def test_only_integer_arguments_and_model_rows(tenant):
         FixedQuery(lambda pk: Customer.objects.filter(pk=pk).prefetch_related("tags"))(1)
     with pytest.raises(ValueError):  # an argument that never reaches the SQL
         FixedQuery(lambda pk: Customer.objects.filter(tenant_id=tenant.pk))(1)
+
+
+def test_list_arguments_get_a_plan_per_length(tenant, other_tenant, django_assert_num_queries):
+    products = ProductFactory.create_batch(40, tenant=tenant)
+    theirs = ProductFactory(tenant=other_tenant)
+    by_ids = FixedQuery(
+        lambda tenant_id, ids: type(theirs).objects.filter(tenant_id=tenant_id, pk__in=ids).order_by("-pk")
+    )
+    ids = [p.pk for p in products]
+    for chosen in (ids[:1], ids[:3], [ids[5], theirs.pk, ids[2]], ids[:32], ids, ids[:3]):
+        expected = sorted((pk for pk in chosen if pk != theirs.pk), reverse=True)
+        with django_assert_num_queries(1):
+            assert [p.pk for p in by_ids(tenant.pk, chosen)] == expected
+    with django_assert_num_queries(0):
+        assert by_ids(tenant.pk, []) == []
+    with pytest.raises(TypeError):
+        by_ids(tenant.pk, [ids[0], True])
