@@ -152,6 +152,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SAVDO_SQLITE_TEST_NAME") or None
 else:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's, pinging only connections idle for a second or more (savdo/core/postgresql/base.py)
+        DATABASES["default"]["ENGINE"] = "savdo.core.postgresql"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
