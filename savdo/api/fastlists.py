@@ -56,7 +56,9 @@ def _step(field, mapping: bool = False):
     if isinstance(field, relations.PrimaryKeyRelatedField):
         if mapping or not field.use_pk_only_optimization() or len(field.source_attrs) != 1:
             return None
-        if field.pk_field is None or type(field.pk_field) is not drf_fields.IntegerField:
+        # DRF renders the foreign key column's value (`serializable_value`), or that through an
+        # IntegerField pk_field: the same integer (or None)
+        if field.pk_field is not None and type(field.pk_field) is not drf_fields.IntegerField:
             return None
         source = field.source_attrs[0]
         return name, attrgetter(f"{source}_id"), None

@@ -13,11 +13,18 @@ from savdo.analytics.selectors import daily_report_of
 from savdo.api import fastlists
 from savdo.api.retail.analytics.serializers import AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer
 from savdo.api.retail.customers.serializers import RetailCustomerSerializer
+from savdo.api.retail.pos.serializers import PosPaymentSerializer, PosRefundSerializer, PosSaleItemSerializer
 from savdo.customers.models import Customer, CustomerStatus, CustomerType
+from savdo.sales import services
 from savdo.sales.models import DailySales
+from savdo.sales.selectors import sale_list
+from tests.catalog.factories import ProductFactory
 from tests.customers.factories import CustomerFactory, CustomerGroupFactory
+from tests.inventory.factories import receive
+from tests.sales.factories import make_customer, open_shift, sell
 
-USERS = [RetailCustomerSerializer, AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer]
+SALE_PARTS = [PosSaleItemSerializer, PosPaymentSerializer, PosRefundSerializer]
+USERS = [RetailCustomerSerializer, AnalyticsDailyReportSerializer, AnalyticsTrendPointSerializer, *SALE_PARTS]
 
 
 def _drf(serializer_class, rows, context):
@@ -124,3 +131,21 @@ def test_unplannable_fields_fall_back_to_drf(tenant):
     customer = CustomerFactory(tenant=tenant, first_name="aziz")
     assert fastlists._plan(WithMethod()) is None
     assert WithMethod([customer], many=True).data == [{"id": customer.pk, "shout": "AZIZ"}]
+
+
+def test_a_sales_lines_payments_and_refunds_render_as_drf_renders_them(tenant, manager):
+    milk = ProductFactory(tenant=tenant, sale_price=Decimal("10800.00"))
+    bread = ProductFactory(tenant=tenant, sale_price=Decimal("3333.33"))
+    receive(milk, 5)
+    receive(bread, 5, batch_number="B-1")
+    open_shift(manager.membership)
+    customer = make_customer(tenant, discount_percent=Decimal("7.5"))
+    sale = sell(manager.membership, [(milk, 2), (bread, 1)], customer=customer)
+    line = sale.items.get(product=milk)
+    services.sale_refund(actor=manager.membership, sale=sale, lines=[services.RefundLine(line.pk, Decimal("1"))])
+    sale = sale_list(tenant=tenant).get(pk=sale.pk)
+    parts = zip(SALE_PARTS, (sale.items.all(), sale.payments.all(), sale.refunds.all()), strict=True)
+    with timezone.override("Asia/Tashkent"):
+        for serializer_class, rows in parts:
+            assert rows
+            assert _fast(serializer_class, rows, {}) == _drf(serializer_class, rows, {})

@@ -18,6 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from savdo.api import plain
+from savdo.api.fastlists import FastListSerializer
 from savdo.catalog.choices import Unit
 from savdo.catalog.models import Category, Product
 from savdo.catalog.selectors import product_by_barcode
@@ -420,6 +421,7 @@ class PosSaleItemSerializer(serializers.ModelSerializer):
             "refunded_amount",
         ]
         read_only_fields = fields
+        list_serializer_class = FastListSerializer  # a sale's lines, payments, refunds
 
 
 class PosPaymentSerializer(serializers.ModelSerializer):
@@ -439,6 +441,7 @@ class PosPaymentSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        list_serializer_class = FastListSerializer  # a sale's lines, payments, refunds
 
 
 class PosRefundSerializer(serializers.ModelSerializer):
@@ -458,6 +461,7 @@ class PosRefundSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+        list_serializer_class = FastListSerializer  # a sale's lines, payments, refunds
 
 
 class PosSaleSerializer(serializers.ModelSerializer):
