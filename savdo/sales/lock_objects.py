@@ -1,7 +1,7 @@
 """Row locks of the sales package. Lock order across packages: sale (or shift) row first, then
 stock balances and batches (`savdo.inventory.lock_objects`), then the customer, then rollup rows.
 
-The till's two sale locks run on every scan and checkout: they are fixed reads (`savdo.core.fixed`),
+The till's locks run on every scan and checkout: they are fixed reads (`savdo.core.fixed`),
 compiled once per process."""
 
 from savdo.core.fixed import FixedQuery
@@ -9,6 +9,7 @@ from savdo.sales.choices import SaleStatus
 from savdo.sales.models import CashSession, Sale
 
 _SALE = FixedQuery(lambda pk: Sale.objects.select_for_update(of=("self",)).select_related("session").filter(pk=pk))
+_SESSION = FixedQuery(lambda tenant_id, pk: CashSession.objects.select_for_update().filter(tenant_id=tenant_id, pk=pk))
 _PENDING_SALE = FixedQuery(
     lambda tenant_id, session_id: (
         Sale.objects.select_for_update(of=("self",))
@@ -21,7 +22,8 @@ _PENDING_SALE = FixedQuery(
 
 def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None:
     """The tenant's shift row locked, or None if the tenant has no such shift."""
-    return CashSession.objects.select_for_update().filter(tenant_id=tenant_id, pk=session_id).first()
+    rows = _SESSION(tenant_id, session_id)
+    return rows[0] if rows else None
 
 
 def sale_for_update(sale: Sale) -> Sale:
