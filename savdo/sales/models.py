@@ -170,7 +170,8 @@ class SaleItem(TenantOwned):
     `subtotal = quantity x unit_price`; `discount_amount = subtotal x discount_percent / 100`;
     `total_amount = subtotal - discount_amount`; `tax_amount = total_amount x rate / (100 + rate)`
     (prices include tax), each rounded half-up to the cent. `unit_cost`/`cost_amount` are set at
-    checkout from the stock actually taken (batch cost, else the product's cost).
+    checkout from the stock actually taken (batch cost, else the product's cost); before, `reprice`
+    keeps `cost_amount` at the quantity times the unit cost the line was rung up with.
     `refunded_*` accumulate what refunds returned of this line.
     """
 
@@ -216,11 +217,13 @@ class SaleItem(TenantOwned):
         return f"{self.product_name} x {self.quantity}"
 
     def reprice(self) -> None:
-        """Line amounts from quantity, unit price, discount and tax rate (in memory)."""
+        """Line amounts from quantity, unit price, discount and tax rate (in memory), and the cost the
+        line is expected to have at its unit cost (checkout sets it from the stock actually taken)."""
         self.subtotal = money(self.quantity * self.unit_price)
         self.discount_amount = money(self.subtotal * self.discount_percent / HUNDRED)
         self.total_amount = self.subtotal - self.discount_amount
         self.tax_amount = money(self.total_amount * self.tax_rate / (HUNDRED + self.tax_rate))
+        self.cost_amount = money(self.quantity * self.unit_cost)
 
     @property
     def refundable_quantity(self) -> Decimal:

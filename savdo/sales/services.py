@@ -628,6 +628,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
         now=now,
     )
     allocation_rows = []
+    rung_up_costs = {item.pk: (item.unit_cost, item.cost_amount) for item in items}
     for item in items:
         parts = allocations.get(item.pk, [])
         item.cost_amount = money(sum((a.quantity * a.unit_cost for a in parts), ZERO))
@@ -638,7 +639,10 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
             )
             for a in parts
         )
-    SaleItem.objects.filter(tenant=tenant).bulk_update(items, ["unit_cost", "cost_amount"])
+    # lines whose stock cost what they were rung up at (the usual case) are written already
+    costed = [item for item in items if (item.unit_cost, item.cost_amount) != rung_up_costs[item.pk]]
+    if costed:
+        SaleItem.objects.filter(tenant=tenant).bulk_update(costed, ["unit_cost", "cost_amount"])
     SaleItemAllocation.objects.bulk_create(allocation_rows)
     Payment.objects.bulk_create(payment_rows)
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from rest_framework.exceptions import PermissionDenied
 
@@ -477,3 +479,21 @@ def test_many_small_partial_refunds_never_add_up_past_the_line(till, manager):
     assert sum(r.amount for r in refunds) == D("0.05")
     assert sum(r.cost_amount for r in refunds) == D("0.10")
     assert Sale.objects.get(pk=done.pk).status == "refunded"
+
+
+def test_lines_are_costed_by_the_stock_taken_and_rewritten_only_when_that_differs(till):
+    cashier, _shift, product, _bread = till
+    ring_up(cashier.membership, [(product, 2)])
+    pending = SaleItem.objects.get(product=product, sale__status="pending")
+    assert (pending.unit_cost, pending.cost_amount) == (product.cost_price, 2 * product.cost_price)
+    sale = pending.sale
+    with CaptureQueriesContext(connection) as queries:
+        services.sale_checkout(actor=cashier.membership, sale=sale, payments=pay_cash(sale))
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "sales_saleitem"')]  # costed as rung up
+    assert SaleItem.objects.get(pk=pending.pk).cost_amount == 2 * product.cost_price
+
+    sale = ring_up(cashier.membership, [(product, 3)])
+    type(product).objects.filter(pk=product.pk).update(cost_price=D("9100.50"))  # before checkout
+    done = services.sale_checkout(actor=cashier.membership, sale=sale, payments=pay_cash(sale))
+    line = SaleItem.objects.get(sale=done)
+    assert (line.unit_cost, line.cost_amount, done.cost_amount) == (D("9100.50"), D("27301.50"), D("27301.50"))
