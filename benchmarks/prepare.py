@@ -61,16 +61,20 @@ def _tenant_context(tenant: Tenant) -> dict:
 def prepare_context() -> dict:
     from savdo.analytics import jobs
     from savdo.catalog.models import Product
+    from savdo.inventory.models import StockBalance
+    from savdo.sales.models import DailyProductSales, DailySales, ReceiptCounter, Sale, SaleItem
 
     big = Tenant.objects.get(name=BIG_TENANT)
     small = Tenant.objects.get(name=SMALL_TENANT)
     # The nightly job a shop runs (README: Analytics): the RFM reports read what it stores. Its first
     # run writes every buying customer's segment; autovacuum would then clean the table (it is off on
     # this machine's PostgreSQL), and the deep pages' index-only scans need the visibility map back.
+    # The same for the rows earlier cashier rounds updated (a hot product's balance, the counters).
     jobs.refresh_rfm(tenants=[big, small])
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(Customer._meta.db_table)}")
+            for model in (Customer, StockBalance, Sale, SaleItem, ReceiptCounter, DailySales, DailyProductSales):
+                cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     context = {"big": _tenant_context(big), "small": _tenant_context(small), "notes": []}
     products = Product.objects.for_tenant(big).filter(is_active=True).exclude(barcode="")
     context["big"]["barcodes"] = list(products.order_by("?").values_list("barcode", flat=True)[:50])

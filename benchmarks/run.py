@@ -176,7 +176,8 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
     lines = [
         f"# Savdo benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
-        f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads, production "
+        f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads (a socket "
+        "each), production "
         f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}. "
         f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
         f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
