@@ -77,6 +77,11 @@ class FixedQuery:
             rows = _converted(rows, plan.converters, connections[using])
         return [self._instance(plan, row, using) for row in rows]
 
+    def first(self, *args: int | Sequence[int], using: str = DEFAULT_DB_ALIAS):
+        """The first row, or None (for reads of one row by its keys)."""
+        rows = self(*args, using=using)
+        return rows[0] if rows else None
+
     @staticmethod
     def _instance(plan: _Plan, row, using: str):
         obj = plan.model.from_db(using, plan.init_list, row[plan.model_slice])

@@ -23,8 +23,7 @@ _PRODUCT_WITH_STOCK = FixedQuery(lambda tenant_id, pk: with_stock(Product.object
 def product_with_stock(*, tenant_id: int, product_id: int) -> Product | None:
     """The tenant's product with its on-hand (`stock_quantity`), or None. Every scan at the till
     asks it, so it is a fixed read (`savdo.core.fixed`)."""
-    rows = _PRODUCT_WITH_STOCK(tenant_id, product_id)
-    return rows[0] if rows else None
+    return _PRODUCT_WITH_STOCK.first(tenant_id, product_id)
 
 
 def low_stock(*, products: QuerySet[Product]) -> QuerySet[Product]:

@@ -22,20 +22,18 @@ _PENDING_SALE = FixedQuery(
 
 def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None:
     """The tenant's shift row locked, or None if the tenant has no such shift."""
-    rows = _SESSION(tenant_id, session_id)
-    return rows[0] if rows else None
+    return _SESSION.first(tenant_id, session_id)
 
 
 def sale_for_update(sale: Sale) -> Sale:
     """The sale row locked (not its shift's), with its shift loaded."""
-    rows = _SALE(sale.pk)
-    if not rows:
+    locked = _SALE.first(sale.pk)
+    if locked is None:
         raise Sale.DoesNotExist("Sale matching query does not exist.")
-    return rows[0]
+    return locked
 
 
 def pending_sale_for_update(*, tenant_id: int, session_id: int) -> Sale | None:
     """The tenant's shift's pending sale (at most one), locked (not the shift), with the shift loaded
     by the same statement."""
-    rows = _PENDING_SALE(tenant_id, session_id)
-    return rows[0] if rows else None
+    return _PENDING_SALE.first(tenant_id, session_id)

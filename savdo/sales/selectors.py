@@ -80,8 +80,7 @@ _SALE_OF_TENANT = FixedQuery(lambda tenant_id, pk: Sale.objects.filter(tenant_id
 def sale_of_tenant(*, tenant_id: int, sale_id: int) -> Sale | None:
     """The tenant's sale with this id, or None: what a till command looks up first (a fixed read,
     `savdo.core.fixed`; the command then locks it)."""
-    rows = _SALE_OF_TENANT(tenant_id, sale_id)
-    return rows[0] if rows else None
+    return _SALE_OF_TENANT.first(tenant_id, sale_id)
 
 
 def pending_sale(*, session: CashSession) -> Sale | None:
