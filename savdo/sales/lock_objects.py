@@ -4,17 +4,23 @@ stock balances and batches (`savdo.inventory.lock_objects`), then the customer, 
 The till's locks run on every scan and checkout: they are fixed reads (`savdo.core.fixed`),
 compiled once per process."""
 
+from django.db.models import F
+from django.db.models.lookups import Exact
+
 from savdo.core.fixed import FixedQuery
+from savdo.core.sql import Literal
 from savdo.sales.choices import SaleStatus
 from savdo.sales.models import CashSession, Sale
 
 _SALE = FixedQuery(lambda pk: Sale.objects.select_for_update(of=("self",)).select_related("session").filter(pk=pk))
 _SESSION = FixedQuery(lambda tenant_id, pk: CashSession.objects.select_for_update().filter(tenant_id=tenant_id, pk=pk))
+# The status is in the statement's text: a prepared statement's generic plan then uses the
+# one-pending-sale-per-shift index instead of walking every sale of the shift.
 _PENDING_SALE = FixedQuery(
     lambda tenant_id, session_id: (
         Sale.objects.select_for_update(of=("self",))
         .select_related("session")
-        .filter(tenant_id=tenant_id, session_id=session_id, status=SaleStatus.PENDING)
+        .filter(Exact(F("status"), Literal(SaleStatus.PENDING)), tenant_id=tenant_id, session_id=session_id)
         .order_by("pk")[:1]
     )
 )
