@@ -19,8 +19,8 @@ through as a parameter is refused when compiling.
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
+from django.db.models import QuerySet, signals
 from django.db.models.query import ModelIterable, get_related_populators
 
 # Values no id takes, one per argument (per element of a list argument).
@@ -135,3 +135,75 @@ def _converted(rows, converters, connection) -> list[list]:
             row[position] = value
         out.append(row)
     return out
+
+
+# --- fixed writes ----------------------------------------------------------------------------------
+
+_WRITES: dict[tuple, tuple[str, list]] = {}
+
+
+def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """`obj.save()` or `obj.save(update_fields=...)`, with the statement written once per process.
+
+    Django builds a queryset, an insert or update query and its compiler for every `save()`; for
+    the till's writes of one row (a sale line, a sale's totals) that was most of the write's
+    Python (an update of a few columns: ~0.27 ms of CPU, here ~0.1). Here the statement is built
+    from the model's columns once per (model, fields, database), and each call only prepares the
+    values as Django would (`pre_save`, so `auto_now` fields move, then `get_db_prep_save`).
+    `pre_save` and `post_save` are sent as `save()` sends them, so the read caches' versions move
+    as before.
+
+    An unsaved row (`_state.adding`) is inserted with every column but its auto id, which is read
+    back (`RETURNING`); a saved row updates `update_fields`, or every column. Like `save()`, an
+    update that finds no row raises DatabaseError (where `save()` without `update_fields` would
+    insert it). Models with their own `save()`, parents, generated columns or database defaults,
+    and databases that cannot return inserted ids, are left to `save()`.
+    """
+    model = type(obj)
+    meta = model._meta
+    connection = connections[using]
+    adding = obj._state.adding
+    if (
+        model.save is not models.Model.save
+        or meta.parents
+        or any(f.generated or f.db_default is not models.NOT_PROVIDED for f in meta.local_concrete_fields)
+        or (adding and (obj.pk is not None or not connection.features.can_return_columns_from_insert))
+    ):
+        obj.save(update_fields=update_fields, using=using)
+        return
+    names = None if update_fields is None else frozenset(update_fields)
+    statement = _WRITES.get((model, adding, names, using))
+    if statement is None:
+        statement = _WRITES[(model, adding, names, using)] = _write_statement(model, adding, names, connection)
+    sql, fields = statement
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
+    params = [field.get_db_prep_save(field.pre_save(obj, adding), connection) for field in fields]
+    with connection.cursor() as cursor:
+        if adding:
+            cursor.execute(sql, params)
+            obj.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, [*params, meta.pk.get_db_prep_value(obj.pk, connection)])
+            if cursor.rowcount == 0:
+                raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.adding = False
+    obj._state.db = using
+    signals.post_save.send(sender=model, instance=obj, created=adding, update_fields=names, raw=False, using=using)
+
+
+def _write_statement(model, adding: bool, names: frozenset | None, connection) -> tuple[str, list]:
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    fields = [f for f in meta.local_concrete_fields if not f.primary_key]
+    if adding:
+        columns = ", ".join(quote(f.column) for f in fields)
+        values = ", ".join(["%s"] * len(fields))
+        returning, _ = connection.ops.return_insert_columns([meta.pk])
+        return f"INSERT INTO {table} ({columns}) VALUES ({values}) {returning}", fields
+    if names is not None:
+        fields = [f for f in fields if f.name in names or f.attname in names]
+        if len(fields) != len(names):
+            raise ValueError(f"{meta.label} has no columns named {sorted(names)}")
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s", fields

@@ -40,7 +40,7 @@ from rest_framework.exceptions import PermissionDenied
 from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
-from savdo.core.fixed import FixedQuery
+from savdo.core.fixed import FixedQuery, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
 from savdo.customers.models import Customer, CustomerStatus
@@ -309,20 +309,21 @@ def _with_actor_user(sale: Sale, actor: Membership) -> None:
         sale.cashier = actor.user
 
 
+_TOTALS = (
+    "customer",
+    "discount_percent",
+    "subtotal",
+    "discount_amount",
+    "tax_amount",
+    "total_amount",
+    "items_quantity",
+    "updated_at",
+)
+
+
 def _save_totals(sale: Sale, items: list[SaleItem]) -> None:
     sale.recalculate(items)
-    sale.save(
-        update_fields=[
-            "customer",
-            "discount_percent",
-            "subtotal",
-            "discount_amount",
-            "tax_amount",
-            "total_amount",
-            "items_quantity",
-            "updated_at",
-        ]
-    )
+    save_row(sale, _TOTALS)
 
 
 def _check_quantity(product: Product, qty: Decimal, field: str = "quantity") -> Decimal:
@@ -388,7 +389,7 @@ def _add_line(
         line.quantity += qty
     _check_available(sale, items, product, batch)
     line.reprice()
-    line.save()
+    save_row(line)
     _save_totals(sale, items)
     return items
 
@@ -445,13 +446,14 @@ def sale_scan_item(
         _check_open_session(actor, session)
     if sale is None:
         now = timezone.now()
-        sale = Sale.objects.create(
+        sale = Sale(
             tenant=actor.tenant,
             session=session,
             cashier=actor.user,
             receipt_number=_next_receipt_number(actor.tenant, now),
             created_at=now,
         )
+        save_row(sale)
         items: list[SaleItem] = []
     else:
         items = _load_items(sale)
@@ -652,16 +654,8 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     sale.change_amount = sum((p.change_amount for p in payment_rows), ZERO)
     sale.cost_amount = sum((i.cost_amount for i in items), ZERO)
     sale.loyalty_points = money(sale.total_amount * tenant.loyalty_percent / HUNDRED) if sale.customer_id else ZERO
-    sale.save(
-        update_fields=[
-            "status",
-            "completed_at",
-            "paid_amount",
-            "change_amount",
-            "cost_amount",
-            "loyalty_points",
-            "updated_at",
-        ]
+    save_row(
+        sale, ("status", "completed_at", "paid_amount", "change_amount", "cost_amount", "loyalty_points", "updated_at")
     )
     if sale.customer_id:
         Customer.objects.filter(tenant=tenant, pk=sale.customer_id).update(
