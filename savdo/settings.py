@@ -156,11 +156,11 @@ else:
         # Django's, pinging only connections idle for a second or more (savdo/core/postgresql/base.py)
         DATABASES["default"]["ENGINE"] = "savdo.core.postgresql"
         if env_bool("SAVDO_DB_PREPARED", True):
-            # Parameters bound by the server, and a statement run 5 times on a connection prepared:
-            # PostgreSQL then parses and plans it once (half of its CPU on a till request). Off
-            # (SAVDO_DB_PREPARED=0) behind a pooler in transaction mode without prepared statement
-            # support (PgBouncer before 1.21).
-            DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
+            # Parameters bound by the server, and the till's statements prepared: PostgreSQL then
+            # parses and plans them once per connection (half of its CPU on a till request; see
+            # savdo/core/postgresql/base.py for which). Off (SAVDO_DB_PREPARED=0) behind a pooler
+            # in transaction mode without prepared statement support (PgBouncer before 1.21).
+            DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 

@@ -23,6 +23,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import QuerySet, signals
 from django.db.models.query import ModelIterable, get_related_populators
 
+from savdo.core.sql import prepared
+
 # Values no id takes, one per argument (per element of a list argument).
 _MARKER_BASE = -(2**62)
 MAX_LIST = 32  # list arguments up to this long get a plan per length; longer ones run as querysets
@@ -111,7 +113,7 @@ class FixedQuery:
         fields = klass_info["select_fields"]
         model_slice = slice(fields[0], fields[-1] + 1)
         return _Plan(
-            sql=sql,
+            sql=prepared(sql),
             params=params,
             slots=slots,
             model=klass_info["model"],
@@ -200,10 +202,10 @@ def _write_statement(model, adding: bool, names: frozenset | None, connection) -
         columns = ", ".join(quote(f.column) for f in fields)
         values = ", ".join(["%s"] * len(fields))
         returning, _ = connection.ops.return_insert_columns([meta.pk])
-        return f"INSERT INTO {table} ({columns}) VALUES ({values}) {returning}", fields
+        return prepared(f"INSERT INTO {table} ({columns}) VALUES ({values}) {returning}"), fields
     if names is not None:
         fields = [f for f in fields if f.name in names or f.attname in names]
         if len(fields) != len(names):
             raise ValueError(f"{meta.label} has no columns named {sorted(names)}")
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    return f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s", fields
+    return prepared(f"UPDATE {table} SET {assignments} WHERE {quote(meta.pk.column)} = %s"), fields

@@ -24,3 +24,22 @@ class Literal(Value):
 
     def as_sql(self, compiler, connection):
         return f"'{self.value}'", []
+
+
+# Statements the till runs on every scan and checkout (fixed reads and writes register theirs).
+# On PostgreSQL they are prepared on a connection's first use, so they are parsed and planned once
+# per connection (savdo/core/postgresql/base.py). Only statements whose plan cannot depend on the
+# values belong here: reads and writes of rows by their ids and keys.
+PREPARED: set[str] = set()
+
+
+def prepared(sql: str) -> str:
+    """Register `sql` as a till statement to prepare; returns it."""
+    PREPARED.add(sql)
+    return sql
+
+
+def is_plain_insert(sql: str) -> bool:
+    """An INSERT of given values (`VALUES (...)` or `SELECT * FROM UNNEST(...)`): its plan is the
+    same for any values, so it is prepared as well."""
+    return sql.startswith("INSERT INTO ") and sql.count("SELECT") == sql.count("SELECT * FROM UNNEST(")

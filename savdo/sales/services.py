@@ -43,6 +43,7 @@ from savdo.catalog.models import Product
 from savdo.core.fixed import FixedQuery, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
+from savdo.core.sql import prepared
 from savdo.customers.models import Customer, CustomerStatus
 from savdo.inventory.exceptions import InsufficientStock
 from savdo.inventory.models import Batch, StockBalance
@@ -222,7 +223,8 @@ def _bump_receipt_counter(tenant: Tenant) -> int | None:
     tenant_column = quote(ReceiptCounter._meta.get_field("tenant").column)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {column} = {column} + 1 WHERE {tenant_column} = %s RETURNING {column}", [tenant.pk]
+            prepared(f"UPDATE {table} SET {column} = {column} + 1 WHERE {tenant_column} = %s RETURNING {column}"),
+            [tenant.pk],
         )
         row = cursor.fetchone()
     return row[0] if row else None

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with health checks only for connections that sat idle.
+"""Django's PostgreSQL backend, with health checks only for connections that sat idle, and the
+till's statements prepared.
 
 With `CONN_HEALTH_CHECKS`, Django pings a persistent connection (`SELECT 1`, its own round trip)
 before the first query of every request. Under load that is one more round trip per request on
@@ -8,17 +9,49 @@ longer (when a database restart or a dropped connection is likely to have happen
 before. Should the server go away within that second, the request fails as it would without health
 checks, and Django closes the connection at the end of that request (it checks connections after
 errors), so the next request connects afresh.
+
+With server-side binding on (settings: `SAVDO_DB_PREPARED`), `PreparingCursor` prepares the
+statements `savdo.core.sql` names: PostgreSQL then parses and plans each once per connection,
+which was half of its CPU on a till request (1.56 -> 0.83 ms per request). Preparing every
+statement (psycopg's `prepare_threshold`) was tried and refused: PostgreSQL's generic plans for
+searches and reports ignore the values, and a search matching every customer took 620 ms instead
+of 2.4.
 """
 
 import time
 
 from django.db.backends.postgresql import base
 
+from savdo.core.sql import PREPARED, is_plain_insert
+
 HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds
+
+
+if base.is_psycopg3:
+
+    class PreparingCursor(base.ServerBindingCursor):
+        """Django's server-binding cursor that prepares the till's statements (`savdo.core.sql`:
+        registered fixed reads and writes, and plain inserts) on a connection's first use of each,
+        and no other. PostgreSQL plans a prepared statement once for any values (a generic plan)
+        after five runs; for a search term or a date range the best plan depends on the value, so
+        everything else is planned each time with its own values, as without preparation."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            if prepare is None:
+                prepare = isinstance(query, str) and (query in PREPARED or is_plain_insert(query))
+            return super().execute(query, params, prepare=prepare, binary=binary)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _last_used = 0.0  # time.monotonic() of the last cursor
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if base.is_psycopg3 and params.get("cursor_factory") is base.ServerBindingCursor:
+            params["cursor_factory"] = PreparingCursor
+            # psycopg prepares nothing when this is None; PreparingCursor says for each statement
+            params["prepare_threshold"] = params["prepare_threshold"] or 5
+        return params
 
     def close_if_health_check_failed(self):
         if (
