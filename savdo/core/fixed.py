@@ -141,7 +141,7 @@ def _converted(rows, converters, connection) -> list[list]:
 
 # --- fixed writes ----------------------------------------------------------------------------------
 
-_WRITES: dict[tuple, tuple[str, list]] = {}
+_WRITES: dict[tuple, tuple[str, list]] = {}  # (model, shape, database) -> (SQL, fields)
 
 
 def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -167,17 +167,13 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
     adding = obj._state.adding
     if (
         model.save is not models.Model.save
-        or meta.parents
-        or any(f.generated or f.db_default is not models.NOT_PROVIDED for f in meta.local_concrete_fields)
+        or not _plain_columns(model)
         or (adding and (obj.pk is not None or not connection.features.can_return_columns_from_insert))
     ):
         obj.save(update_fields=update_fields, using=using)
         return
     names = None if update_fields is None else frozenset(update_fields)
-    statement = _WRITES.get((model, adding, names, using))
-    if statement is None:
-        statement = _WRITES[(model, adding, names, using)] = _write_statement(model, adding, names, connection)
-    sql, fields = statement
+    sql, fields = _statement(model, 1 if adding else names, connection)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
     params = [field.get_db_prep_save(field.pre_save(obj, adding), connection) for field in fields]
     with connection.cursor() as cursor:
@@ -193,16 +189,75 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
     signals.post_save.send(sender=model, instance=obj, created=adding, update_fields=names, raw=False, using=using)
 
 
-def _write_statement(model, adding: bool, names: frozenset | None, connection) -> tuple[str, list]:
+MAX_ROWS = 32  # inserts of up to this many rows get a statement per row count
+
+
+def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """`bulk_create(objs)` of a few new rows of one model, with the statement written once per row
+    count and process; False (nothing done) where it is left to Django's `bulk_create`.
+
+    Django 5.2 inserts through `UNNEST` of one array per column on PostgreSQL: building and dumping
+    the arrays cost a checkout ~0.23 ms per insert of two or three rows (0.39 ms in all; here
+    0.16). Values are prepared as `bulk_create` prepares them (related rows checked and their ids
+    taken, `pre_save`, `get_db_prep_save`), ids are read back, and no signals are sent, as there.
+    Left to Django: no rows or more than `MAX_ROWS`, rows with ids, mixed models, models with
+    parents, generated columns or database defaults, and databases that do not return ids.
+    """
+    if not 0 < len(objs) <= MAX_ROWS:
+        return False
+    model = type(objs[0])
+    connection = connections[using]
+    if (
+        not connection.features.can_return_rows_from_bulk_insert
+        or not _plain_columns(model)
+        or any(type(obj) is not model or obj.pk is not None for obj in objs)
+    ):
+        return False
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    sql, fields = _statement(model, len(objs), connection)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = using
+    return True
+
+
+def _plain_columns(model) -> bool:
+    """Whether every column is written from the row's own value (no parents, no generated columns,
+    no database defaults)."""
+    meta = model._meta
+    return not meta.parents and not any(
+        f.generated or f.db_default is not models.NOT_PROVIDED for f in meta.local_concrete_fields
+    )
+
+
+def _statement(model, shape: int | frozenset | None, connection) -> tuple[str, list]:
+    """The statement of a write: the insert of `shape` rows (an int), or the update of these field
+    names (None: every column); built once per model, shape and database."""
+    key = (model, shape, connection.alias)
+    statement = _WRITES.get(key)
+    if statement is None:
+        statement = _WRITES[key] = _write_statement(model, shape, connection)
+    return statement
+
+
+def _write_statement(model, shape: int | frozenset | None, connection) -> tuple[str, list]:
     meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     fields = [f for f in meta.local_concrete_fields if not f.primary_key]
-    if adding:
+    if isinstance(shape, int):
         columns = ", ".join(quote(f.column) for f in fields)
-        values = ", ".join(["%s"] * len(fields))
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows = ", ".join([row] * shape)
         returning, _ = connection.ops.return_insert_columns([meta.pk])
-        return prepared(f"INSERT INTO {table} ({columns}) VALUES ({values}) {returning}"), fields
+        return prepared(f"INSERT INTO {table} ({columns}) VALUES {rows} {returning}"), fields
+    names = shape
     if names is not None:
         fields = [f for f in fields if f.name in names or f.attname in names]
         if len(fields) != len(names):

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from savdo.catalog.models import Product
 from savdo.core.fixed import save_row
 from savdo.customers.models import Customer
-from tests.catalog.factories import ProductFactory
+from tests.catalog.factories import CategoryFactory, ProductFactory
 from tests.customers.factories import CustomerFactory
 
 SKIPPED = {"id", "created_at", "updated_at", "name", "sku", "barcode"}
@@ -99,3 +99,26 @@ def test_unknown_field_names_are_refused(tenant):
     product = ProductFactory(tenant=tenant)
     with pytest.raises(ValueError, match="no columns named"):
         save_row(product, ["name", "nickname"])
+
+
+def test_a_few_new_rows_are_inserted_in_one_statement_as_bulk_create_inserts_them(tenant):
+    by_django = [ProductFactory.build(tenant=tenant, sale_price=Decimal(n) + Decimal("0.25")) for n in range(3)]
+    Product.objects.bulk_create(by_django, batch_size=10)  # an option: Django's own bulk_create
+    ours = [ProductFactory.build(tenant=tenant, sale_price=Decimal(n) + Decimal("0.25")) for n in range(3)]
+    with CaptureQueriesContext(connection) as queries:
+        created = Product.objects.bulk_create(ours)
+    assert len(queries) == 1 and "UNNEST" not in queries[0]["sql"]
+    assert created == ours and all(p.pk and not p._state.adding and p._state.db == "default" for p in ours)
+    stored = {p.pk: p for p in Product.objects.filter(pk__in=[p.pk for p in ours + by_django])}
+    for mine, theirs in zip(ours, by_django, strict=True):
+        assert stored[mine.pk].name == mine.name  # ids were read back in the rows' order
+        assert _columns(stored[mine.pk]) == _columns(stored[theirs.pk])
+
+
+def test_many_rows_rows_with_ids_and_unsaved_relations_go_to_django(tenant):
+    many = [ProductFactory.build(tenant=tenant) for _ in range(40)]
+    Product.objects.bulk_create(many)
+    assert Product.objects.filter(tenant=tenant).count() == 40 and all(p.pk for p in many)
+    unsaved_category = CategoryFactory.build(tenant=tenant)
+    with pytest.raises(ValueError, match="unsaved related object"):
+        Product.objects.bulk_create([ProductFactory.build(tenant=tenant, category=unsaved_category)])
