@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from savdo.core import counts
 from savdo.core.money import ZERO, ZERO_QTY
+from savdo.core.sql import prepared
 from savdo.sales.choices import PaymentMethod, SaleStatus
 from savdo.sales.models import (
     DailyCustomer,
@@ -91,15 +92,21 @@ class DayDelta:
             self.values[name] = self.values.get(name, 0) + value
 
 
-def _upsert_adding(
-    model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], count_inserted=False
-) -> int | None:
+@dataclass(frozen=True)
+class _Upsert:
+    model: type[Model]
+    sql: str
+    params: list
+    tenant_ids: frozenset
+
+
+def _upsert_statement(
+    model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], returning: bool = False
+) -> _Upsert:
     """Insert `rows` (attname -> value; model defaults for the rest); where a row with the same
     `keys` exists, add the row's `adding` values to it instead (none: leave it). One statement for
-    all rows; the rows' keys must differ (one row per key). With `count_inserted`, returns how many
-    rows were new (`RETURNING`: the database must return columns from inserts)."""
-    if not rows:
-        return 0
+    all rows; the rows' keys must differ (one row per key). With `returning`, the statement returns
+    the ids of the rows it inserted."""
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -115,18 +122,51 @@ def _upsert_adding(
         f"INSERT INTO {table} ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one_row] * len(rows))} "
         f"ON CONFLICT ({', '.join(quote(meta.get_field(k).column) for k in keys)}) {action}"
     )
-    if count_inserted:
+    if returning:
         sql += f" RETURNING {quote(meta.pk.column)}"
+    return _Upsert(model, sql, params, frozenset(row["tenant_id"] for row in rows))
+
+
+def _upsert_adding(
+    model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], count_inserted=False
+) -> int | None:
+    """`_upsert_statement` run. With `count_inserted`, returns how many rows were new (`RETURNING`:
+    the database must return columns from inserts)."""
+    if not rows:
+        return 0
+    upsert = _upsert_statement(model, keys=keys, rows=rows, adding=adding, returning=count_inserted)
+    connection = connections[router.db_for_write(model)]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(upsert.sql, upsert.params)
         inserted = len(cursor.fetchall()) if count_inserted else None
     if inserted is None or inserted:
-        counts.changed(model, {row["tenant_id"] for row in rows}, using=connection.alias)
+        counts.changed(model, upsert.tenant_ids, using=connection.alias)
     return inserted
 
 
-def _bump_day(tenant: Tenant, day: date, delta: DayDelta) -> None:
-    _upsert_adding(
+def _run_upserts(upserts: Sequence[_Upsert]) -> None:
+    """Run upserts (without `RETURNING`): on PostgreSQL as one statement, each but the last in a
+    data-modifying `WITH` (one round trip for a checkout's day and product rollups), elsewhere one
+    after the other. The tables must differ (the parts of one statement do not see each other);
+    PostgreSQL picks the order the parts lock their rows in, the same for every checkout and refund."""
+    upserts = [u for u in upserts if u.params]
+    if not upserts:
+        return
+    connection = connections[router.db_for_write(upserts[0].model)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(upserts) > 1:
+            parts = ", ".join(f"_upsert{index} AS ({u.sql})" for index, u in enumerate(upserts[:-1]))
+            sql = prepared(f"WITH {parts} {upserts[-1].sql}")
+            cursor.execute(sql, [p for u in upserts for p in u.params])
+        else:
+            for upsert in upserts:
+                cursor.execute(upsert.sql, upsert.params)
+    for upsert in upserts:
+        counts.changed(upsert.model, upsert.tenant_ids, using=connection.alias)
+
+
+def _day_upsert(tenant: Tenant, day: date, delta: DayDelta) -> _Upsert:
+    return _upsert_statement(
         DailySales,
         keys=("tenant", "date"),
         rows=[{"tenant_id": tenant.pk, "date": day, **delta.values}],
@@ -134,10 +174,10 @@ def _bump_day(tenant: Tenant, day: date, delta: DayDelta) -> None:
     )
 
 
-def _bump_products(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> None:
+def _products_upsert(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> _Upsert:
     rows = [{"tenant_id": tenant.pk, "date": day, "product_id": pid, **deltas[pid].as_dict()} for pid in sorted(deltas)]
     adding = {name for row in rows for name in ProductDelta.__dataclass_fields__ if row[name]}
-    _upsert_adding(DailyProductSales, keys=("tenant", "date", "product"), rows=rows, adding=sorted(adding))
+    return _upsert_statement(DailyProductSales, keys=("tenant", "date", "product"), rows=rows, adding=sorted(adding))
 
 
 def _first_visit_of_day(tenant: Tenant, day: date, customer_id: int) -> bool:
@@ -168,7 +208,6 @@ def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable
         delta.add(PAID_COLUMNS[payment.payment_method], payment.amount)
     if sale.customer_id and _first_visit_of_day(tenant, day, sale.customer_id):
         delta.add("unique_customers", 1)
-    _bump_day(tenant, day, delta)
 
     products: dict[int, ProductDelta] = defaultdict(ProductDelta)
     for item in items:
@@ -178,7 +217,7 @@ def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable
         row.cost += item.cost_amount
         row.profit += item.total_amount - item.cost_amount
         row.sales_count = 1
-    _bump_products(tenant, day, products)
+    _run_upserts([_day_upsert(tenant, day, delta), _products_upsert(tenant, day, products)])
 
 
 @dataclass(frozen=True)
@@ -205,7 +244,6 @@ def record_refund(
     delta.add("refunded_items", refund.items_quantity)
     for payment in payments:
         delta.add(REFUNDED_COLUMNS[payment.payment_method], payment.amount)
-    _bump_day(tenant, day, delta)
 
     products: dict[int, ProductDelta] = defaultdict(ProductDelta)
     for product_id, amounts in lines:
@@ -214,7 +252,7 @@ def record_refund(
         row.refunded_revenue += amounts.amount
         row.refunded_cost += amounts.cost
         row.profit -= amounts.amount - amounts.cost
-    _bump_products(tenant, day, products)
+    _run_upserts([_day_upsert(tenant, day, delta), _products_upsert(tenant, day, products)])
 
 
 # --- rebuild ------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from decimal import Decimal
 from unittest import mock
 
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -213,3 +215,20 @@ def test_rebuild_equals_incremental(operations):
     rollups_rebuild(tenant=tenant, date_from=date(2026, 4, 30), date_to=date(2026, 6, 1))
     rebuilt = rollup_rows(tenant=tenant)
     assert rebuilt == incremental
+
+
+def test_a_checkouts_rollups_are_one_statement_on_postgresql(cashier):
+    tenant = cashier.tenant
+    tea = ProductFactory(tenant=tenant, sale_price=D("5000"), cost_price=D("3000"), tax_rate=D("0"))
+    receive(tea, 10)
+    open_shift(cashier.membership)
+    sell(cashier.membership, [(tea, 1)])
+    sale = ring_up(cashier.membership, [(tea, 2)])
+    with CaptureQueriesContext(connection) as queries:
+        services.sale_checkout(actor=cashier.membership, sale=sale, payments=[PaymentInput("cash", D("10000"))])
+    rollup_statements = [q["sql"] for q in queries if "sales_daily" in q["sql"]]
+    assert len(rollup_statements) == (1 if connection.vendor == "postgresql" else 2)
+    day = DailySales.objects.get(tenant=tenant)
+    assert (day.sales_count, day.sales_amount, day.cash_amount) == (2, D("15000.00"), D("15000.00"))
+    tea_day = DailyProductSales.objects.get(tenant=tenant, product=tea)
+    assert (tea_day.quantity, tea_day.revenue, tea_day.sales_count) == (D("3.000"), D("15000.00"), 2)
