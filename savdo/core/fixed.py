@@ -16,6 +16,7 @@ length, for `__in`), model rows (no `values()`), no `prefetch_related`. A marker
 through as a parameter is refused when compiling.
 """
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -156,7 +157,8 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
     as before.
 
     An unsaved row (`_state.adding`) is inserted with every column but its auto id, which is read
-    back (`RETURNING`); a saved row updates `update_fields`, or every column. Like `save()`, an
+    back (`RETURNING`); a saved row updates `update_fields`, or every column. Related rows are
+    checked (and their ids taken) as `save()` checks them. Like `save()`, an
     update that finds no row raises DatabaseError (where `save()` without `update_fields` would
     insert it). Models with their own `save()`, parents, generated columns or database defaults,
     and databases that cannot return inserted ids, are left to `save()`.
@@ -174,6 +176,7 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
         return
     names = None if update_fields is None else frozenset(update_fields)
     sql, fields = _statement(model, 1 if adding else names, connection)
+    obj._prepare_related_fields_for_save(operation_name="save", fields=fields)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
     params = [field.get_db_prep_save(field.pre_save(obj, adding), connection) for field in fields]
     with connection.cursor() as cursor:
@@ -227,6 +230,7 @@ def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
     return True
 
 
+@functools.cache
 def _plain_columns(model) -> bool:
     """Whether every column is written from the row's own value (no parents, no generated columns,
     no database defaults)."""

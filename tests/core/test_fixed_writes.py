@@ -122,3 +122,10 @@ def test_many_rows_rows_with_ids_and_unsaved_relations_go_to_django(tenant):
     unsaved_category = CategoryFactory.build(tenant=tenant)
     with pytest.raises(ValueError, match="unsaved related object"):
         Product.objects.bulk_create([ProductFactory.build(tenant=tenant, category=unsaved_category)])
+
+
+def test_an_unsaved_related_row_is_refused_as_save_refuses_it(tenant):
+    product = ProductFactory.build(tenant=tenant, category=CategoryFactory.build(tenant=tenant))
+    with pytest.raises(ValueError, match="unsaved related object"):
+        save_row(product)
+    assert product.pk is None
