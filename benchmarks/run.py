@@ -61,6 +61,7 @@ class Result:
     rounds: list[Measurement] = field(default_factory=list)
     floor: list[Measurement] = field(default_factory=list)
     note: str = ""
+    if_missed: str = ""
 
 
 def bench_env(database_url: str) -> dict[str, str]:
@@ -186,12 +187,16 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
         " | non-2xx |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    missed: dict[str, list[str]] = {}
     for result in results:
         rps = median([m.rps for m in result.rounds])
         floor = median([m.rps for m in result.floor])
         ratio = rps / floor if floor else 0
         target = 0.10 if result.group == "cashier" else 0.25
         mark = "ok" if ratio >= target else "MISSED"
+        if mark == "MISSED":
+            why = result.if_missed or "no explanation recorded for this scenario"
+            missed.setdefault(why, []).append(f"{result.group} / {result.scenario} (c={result.concurrency})")
         lines.append(
             f"| {result.group} | {result.scenario} | {result.concurrency} | {rps:.0f} | {floor:.0f} | "
             f"{ratio:.1%} | {target:.0%} {mark} | {median([m.p50_ms for m in result.rounds]):.1f} | "
@@ -199,6 +204,9 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
             f"{median([m.sql_ms for m in result.rounds]):.2f} | {sum(m.bad for m in result.rounds)} |"
         )
     lines += ["", *notes]
+    if missed:
+        lines += ["", "Missed targets, why, and what would fix them:"]
+        lines += [f"- {', '.join(rows)}: {why}" for why, rows in missed.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -269,7 +277,9 @@ def main() -> None:
             if args.skip and (args.skip in scenario.group or args.skip in scenario.name):
                 continue
             print(f"- {scenario.group}: {scenario.name} (c={scenario.concurrency})", flush=True)
-            result = Result(scenario.name, scenario.group, scenario.concurrency, note=scenario.note)
+            result = Result(
+                scenario.name, scenario.group, scenario.concurrency, note=scenario.note, if_missed=scenario.if_missed
+            )
             for _ in range(args.rounds):
                 result.floor.append(run_wrk(base, floor_script, scenario.concurrency, args.duration))
                 if scenario.before_round:
