@@ -102,11 +102,13 @@ class _Upsert:
 
 def _upsert_statement(
     model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], returning: bool = False
-) -> _Upsert:
+) -> _Upsert | None:
     """Insert `rows` (attname -> value; model defaults for the rest); where a row with the same
     `keys` exists, add the row's `adding` values to it instead (none: leave it). One statement for
     all rows; the rows' keys must differ (one row per key). With `returning`, the statement returns
-    the ids of the rows it inserted."""
+    the ids of the rows it inserted. None for no rows."""
+    if not rows:
+        return None
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     meta = model._meta
@@ -127,29 +129,25 @@ def _upsert_statement(
     return _Upsert(model, sql, params, frozenset(row["tenant_id"] for row in rows))
 
 
-def _upsert_adding(
-    model: type[Model], *, keys: Sequence[str], rows: Sequence[dict], adding: Iterable[str], count_inserted=False
-) -> int | None:
-    """`_upsert_statement` run. With `count_inserted`, returns how many rows were new (`RETURNING`:
-    the database must return columns from inserts)."""
-    if not rows:
-        return 0
-    upsert = _upsert_statement(model, keys=keys, rows=rows, adding=adding, returning=count_inserted)
+def _insert_if_new(model: type[Model], *, keys: Sequence[str], row: dict) -> bool:
+    """Insert `row` unless a row with the same `keys` exists; True if it was new (`RETURNING`: the
+    database must return columns from inserts)."""
+    upsert = _upsert_statement(model, keys=keys, rows=[row], adding=(), returning=True)
     connection = connections[router.db_for_write(model)]
     with connection.cursor() as cursor:
         cursor.execute(upsert.sql, upsert.params)
-        inserted = len(cursor.fetchall()) if count_inserted else None
-    if inserted is None or inserted:
+        inserted = bool(cursor.fetchall())
+    if inserted:
         counts.changed(model, upsert.tenant_ids, using=connection.alias)
     return inserted
 
 
-def _run_upserts(upserts: Sequence[_Upsert]) -> None:
+def _run_upserts(upserts: Sequence[_Upsert | None]) -> None:
     """Run upserts (without `RETURNING`): on PostgreSQL as one statement, each but the last in a
     data-modifying `WITH` (one round trip for a checkout's day and product rollups), elsewhere one
     after the other. The tables must differ (the parts of one statement do not see each other);
     PostgreSQL picks the order the parts lock their rows in, the same for every checkout and refund."""
-    upserts = [u for u in upserts if u.params]
+    upserts = [u for u in upserts if u is not None]
     if not upserts:
         return
     connection = connections[router.db_for_write(upserts[0].model)]
@@ -165,7 +163,7 @@ def _run_upserts(upserts: Sequence[_Upsert]) -> None:
         counts.changed(upsert.model, upsert.tenant_ids, using=connection.alias)
 
 
-def _day_upsert(tenant: Tenant, day: date, delta: DayDelta) -> _Upsert:
+def _day_upsert(tenant: Tenant, day: date, delta: DayDelta) -> _Upsert | None:
     return _upsert_statement(
         DailySales,
         keys=("tenant", "date"),
@@ -174,7 +172,7 @@ def _day_upsert(tenant: Tenant, day: date, delta: DayDelta) -> _Upsert:
     )
 
 
-def _products_upsert(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> _Upsert:
+def _products_upsert(tenant: Tenant, day: date, deltas: dict[int, ProductDelta]) -> _Upsert | None:
     rows = [{"tenant_id": tenant.pk, "date": day, "product_id": pid, **deltas[pid].as_dict()} for pid in sorted(deltas)]
     adding = {name for row in rows for name in ProductDelta.__dataclass_fields__ if row[name]}
     return _upsert_statement(DailyProductSales, keys=("tenant", "date", "product"), rows=rows, adding=sorted(adding))
@@ -188,7 +186,7 @@ def _first_visit_of_day(tenant: Tenant, day: date, customer_id: int) -> bool:
         return created
     row = {"tenant_id": tenant.pk, "date": day, "customer_id": customer_id}
     keys = ("tenant", "date", "customer")
-    return _upsert_adding(DailyCustomer, keys=keys, rows=[row], adding=(), count_inserted=True) == 1
+    return _insert_if_new(DailyCustomer, keys=keys, row=row)
 
 
 def record_checkout(*, sale: Sale, items: Iterable[SaleItem], payments: Iterable[Payment]) -> None:
