@@ -2,6 +2,9 @@
 
 Enabled only with `SAVDO_SQL_STATS=1` (the benchmark server); otherwise not in the middleware
 stack at all. Counting wraps the connection's execution, so it costs nothing when off.
+
+The milliseconds include the COMMITs on PostgreSQL (not counted as queries): a transaction's last
+writes go to the server with its COMMIT (`savdo.core.batching`), so their time is spent there.
 """
 
 import time
@@ -13,6 +16,9 @@ class _Counter:
     def __init__(self):
         self.queries = 0
         self.seconds = 0.0
+
+    def committed(self, seconds: float) -> None:
+        self.seconds += seconds
 
     def __call__(self, execute, sql, params, many, context):
         start = time.perf_counter()
@@ -30,11 +36,17 @@ class SqlStatsMiddleware:
     def __call__(self, request):
         counter = _Counter()
         wrappers = [connections[alias].execute_wrapper(counter) for alias in connections]
+        observed = [connections[alias] for alias in connections]
+        observed = [connection for connection in observed if hasattr(connection, "commit_observers")]
         for wrapper in wrappers:
             wrapper.__enter__()
+        for connection in observed:
+            connection.commit_observers = (*connection.commit_observers, counter.committed)
         try:
             response = self.get_response(request)
         finally:
+            for connection in observed:
+                connection.commit_observers = tuple(o for o in connection.commit_observers if o != counter.committed)
             for wrapper in reversed(wrappers):
                 wrapper.__exit__(None, None, None)
         response["X-Savdo-SQL"] = f"{counter.queries};{counter.seconds * 1000:.3f}"

@@ -24,6 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import QuerySet, signals
 from django.db.models.query import ModelIterable, get_related_populators
 
+from savdo.core.batching import after_commit_results
 from savdo.core.sql import prepared
 
 # Values no id takes, one per argument (per element of a list argument).
@@ -158,10 +159,12 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
 
     An unsaved row (`_state.adding`) is inserted with every column but its auto id, which is read
     back (`RETURNING`); a saved row updates `update_fields`, or every column. Related rows are
-    checked (and their ids taken) as `save()` checks them. Like `save()`, an
-    update that finds no row raises DatabaseError (where `save()` without `update_fields` would
-    insert it). Models with their own `save()`, parents, generated columns or database defaults,
-    and databases that cannot return inserted ids, are left to `save()`.
+    checked (and their ids taken) as `save()` checks them. Like `save()`, an update that finds no
+    row raises DatabaseError (where `save()` without `update_fields` would insert it). In a
+    transaction that queues its writes (`savdo.core.batching`) the id and that check come with the
+    COMMIT's answer: queue only updates of rows the transaction holds locked. Models with their own
+    `save()`, parents, generated columns or database defaults, and databases that cannot return
+    inserted ids, are left to `save()`.
     """
     model = type(obj)
     meta = model._meta
@@ -179,14 +182,16 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
     obj._prepare_related_fields_for_save(operation_name="save", fields=fields)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
     params = [field.get_db_prep_save(field.pre_save(obj, adding), connection) for field in fields]
-    with connection.cursor() as cursor:
+    if not adding:
+        params.append(meta.pk.get_db_prep_value(obj.pk, connection))
+
+    def answered(cursor):
         if adding:
-            cursor.execute(sql, params)
             obj.pk = cursor.fetchone()[0]
-        else:
-            cursor.execute(sql, [*params, meta.pk.get_db_prep_value(obj.pk, connection)])
-            if cursor.rowcount == 0:
-                raise DatabaseError("Save with update_fields did not affect any rows.")
+        elif cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+    _write(connection, sql, params, answered)
     obj._state.adding = False
     obj._state.db = using
     signals.post_save.send(sender=model, instance=obj, created=adding, update_fields=names, raw=False, using=using)
@@ -220,14 +225,33 @@ def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     sql, fields = _statement(model, len(objs), connection)
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = cursor.fetchall()
-    for obj, (pk,) in zip(objs, ids, strict=True):
-        obj.pk = pk
+
+    def answered(cursor):
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+
+    _write(connection, sql, params, answered)
+    for obj in objs:
         obj._state.adding = False
         obj._state.db = using
     return True
+
+
+def _write(connection, sql: str, params: list, answered: Callable) -> None:
+    """Execute a write; `answered(cursor)` reads its answer (ids, the row count) at once, or after
+    the COMMIT when the transaction queues its writes (`savdo.core.batching`)."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, params)
+    except BaseException:
+        cursor.close()
+        raise
+
+    def read():
+        with cursor:
+            answered(cursor)
+
+    after_commit_results(read, connection.alias)
 
 
 @functools.cache

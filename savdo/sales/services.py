@@ -40,6 +40,7 @@ from rest_framework.exceptions import PermissionDenied
 from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
+from savdo.core.batching import batched_atomic, send_with_commit
 from savdo.core.fixed import FixedQuery, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
@@ -283,10 +284,11 @@ def _keep_related(
 ) -> Sale:
     """Attach the sale's complete lines, payments and refunds (id order) as a prefetch would, so
     `sale.items.all()` & co. read them from memory. Only for rows this command has just read or
-    written under the sale's lock: they are what a fresh read would return. Rows without an id
-    (a database that does not return ids from bulk inserts) are not attached."""
+    written under the sale's lock: they are what a fresh read would return. Inserted rows get their
+    ids when the database answers (with the COMMIT, when the writes were queued: `savdo.core.
+    batching`); on a database that does not return ids from bulk inserts nothing is attached."""
     groups = (items, payments, refunds)
-    if any(row.pk is None for rows in groups for row in rows):
+    if not connections[sale._state.db or "default"].features.can_return_rows_from_bulk_insert:
         return sale
     cache = {}
     for name, rows in zip(RELATED_ROWS, groups, strict=True):
@@ -391,6 +393,7 @@ def _add_line(
         line.quantity += qty
     _check_available(sale, items, product, batch)
     line.reprice()
+    send_with_commit()  # only writes from here on: the line and totals go with the COMMIT
     save_row(line)
     _save_totals(sale, items)
     return items
@@ -412,7 +415,7 @@ def _apply_customer(sale: Sale, items: list[SaleItem], customer: Customer | None
             )
 
 
-@transaction.atomic
+@batched_atomic()
 def sale_scan_item(
     *,
     actor: Membership,
@@ -591,7 +594,7 @@ def _build_payments(sale: Sale, payments: Sequence[PaymentInput], now) -> list[P
     return rows
 
 
-@transaction.atomic
+@batched_atomic()
 def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentInput]) -> Sale:
     """Complete a pending sale in one transaction: stock taken (ledger + balances), lines costed,
     payments recorded, the customer's statistics and loyalty points raised, rollups added.
@@ -613,7 +616,9 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     if not items:
         raise RuleViolation(_("Sale %(receipt)s has no lines.") % {"receipt": sale.receipt_number})
     payment_rows = _build_payments(sale, payments, now)
-
+    # From here on the stock locks and their checks are read, and everything else written: the
+    # writes go with the COMMIT (`savdo.core.batching`), so the locks are held one round trip.
+    send_with_commit()
     allocations = stock_take(
         tenant=tenant,
         user=actor.user,

@@ -44,6 +44,18 @@ if base.is_psycopg3:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _last_used = 0.0  # time.monotonic() of the last cursor
+    # callables given the seconds of each COMMIT (`savdo.api.sqlstats`, benchmarks only)
+    commit_observers: tuple = ()
+
+    def _commit(self):
+        if not self.commit_observers:
+            return super()._commit()
+        start = time.perf_counter()
+        try:
+            return super()._commit()
+        finally:
+            for observer in self.commit_observers:
+                observer(time.perf_counter() - start)
 
     def get_connection_params(self):
         params = super().get_connection_params()
