@@ -143,7 +143,8 @@ def _converted(rows, converters, connection) -> list[list]:
 
 # --- fixed writes ----------------------------------------------------------------------------------
 
-_WRITES: dict[tuple, tuple[str, list]] = {}  # (model, shape, database) -> (SQL, fields)
+# (model, shape, database) -> (SQL, fields, the relations among them)
+_WRITES: dict[tuple, tuple[str, list, frozenset]] = {}
 
 
 def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -178,8 +179,11 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
         obj.save(update_fields=update_fields, using=using)
         return
     names = None if update_fields is None else frozenset(update_fields)
-    sql, fields = _statement(model, 1 if adding else names, connection)
-    obj._prepare_related_fields_for_save(operation_name="save", fields=fields)
+    sql, fields, relations = _statement(model, 1 if adding else names, connection)
+    if relations:
+        # as save() checks them; a set, not the list of columns: Django tests `field in fields` for
+        # each of the model's fields, and a list made that ~400 field comparisons per write
+        obj._prepare_related_fields_for_save(operation_name="save", fields=relations)
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
     params = [field.get_db_prep_save(field.pre_save(obj, adding), connection) for field in fields]
     if not adding:
@@ -223,7 +227,7 @@ def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
         return False
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    sql, fields = _statement(model, len(objs), connection)
+    sql, fields, _relations = _statement(model, len(objs), connection)
     params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objs for field in fields]
 
     def answered(cursor):
@@ -264,13 +268,15 @@ def _plain_columns(model) -> bool:
     )
 
 
-def _statement(model, shape: int | frozenset | None, connection) -> tuple[str, list]:
+def _statement(model, shape: int | frozenset | None, connection) -> tuple[str, list, frozenset]:
     """The statement of a write: the insert of `shape` rows (an int), or the update of these field
-    names (None: every column); built once per model, shape and database."""
+    names (None: every column), with its fields and the relations among them; built once per
+    model, shape and database."""
     key = (model, shape, connection.alias)
     statement = _WRITES.get(key)
     if statement is None:
-        statement = _WRITES[key] = _write_statement(model, shape, connection)
+        sql, fields = _write_statement(model, shape, connection)
+        statement = _WRITES[key] = (sql, fields, frozenset(f for f in fields if f.is_relation))
     return statement
 
 
