@@ -4,6 +4,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from savdo.accounts.authentication import SavdoJWTAuthentication
 from savdo.api import principals
+from savdo.api.throttling import UserRateThrottle
 from savdo.tenancy.resolution import TENANT_HEADER
 
 
@@ -27,12 +28,17 @@ class CachedJWTAuthentication(SavdoJWTAuthentication):
             user_id = validated_token.get(api_settings.USER_ID_CLAIM)
             jti = validated_token.get(api_settings.JTI_CLAIM)
             if user_id is not None and jti:
-                found = principals.lookup(
+                # the user's throttle counts this request in the same round trip
+                window = UserRateThrottle.window_for((request.parser_context or {}).get("view"), user_id)
+                found, hit = principals.lookup(
                     user_id=user_id,
                     jti=str(jti),
                     tenant_key=(request.META.get(TENANT_HEADER) or "").strip(),
                     expires_at=float(validated_token.get("exp", 0)),
+                    window=window,
                 )
+                if hit is not None:
+                    request.window_hits = {window[0]: hit}
         request.principal_lookup = found
         if found is not None and found.principal is not None:
             return found.principal.user, validated_token

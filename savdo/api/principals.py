@@ -34,6 +34,7 @@ from django.dispatch import receiver
 
 from savdo.accounts.models import User
 from savdo.accounts.signals import access_token_revoked
+from savdo.api.throttling import get_many_and_hit, window_hit
 from savdo.tenancy.models import Membership, Tenant
 
 # Tenant keys the cache keys may carry; anything else is resolved (and refused) without the cache.
@@ -70,25 +71,29 @@ def _entry_key(jti: str, tenant_key: str) -> str:
     return f"principal:{jti}:{tenant_key}"
 
 
-def lookup(*, user_id, jti: str, tenant_key: str, expires_at: float) -> Lookup | None:
-    """The cached principal for this token and tenant key (None in `principal` on a miss).
+def lookup(
+    *, user_id, jti: str, tenant_key: str, expires_at: float, window: tuple[str, int] | None = None
+) -> tuple[Lookup | None, tuple[int, int] | None]:
+    """The cached principal for this token and tenant key (None in `principal` on a miss), and,
+    with a throttle `window` (key, seconds), that window's count after this request and seconds
+    left (`savdo.api.throttling.window_hit`), read in the same round trip.
 
-    None when the request cannot use the cache (an odd tenant key).
+    No lookup (None) when the request cannot use the cache (an odd tenant key).
     """
     if not CACHEABLE_TENANT_KEY.fullmatch(tenant_key):
-        return None
+        return None, window_hit(*window) if window else None
     generation_key, entry_key = _generation_key(user_id), _entry_key(jti, tenant_key)
-    found = cache.get_many([generation_key, entry_key])
+    found, hit = get_many_and_hit([generation_key, entry_key], window)
     generation, entry = found.get(generation_key), found.get(entry_key)
     if generation is None:
         cache.add(generation_key, secrets.token_hex(8), None)
-    hit = (
+    cached = (
         entry is not None
         and generation is not None
         and entry.generation == generation
         and str(entry.user.pk) == str(user_id)
     )
-    return Lookup(generation, jti, tenant_key, expires_at, entry if hit else None)
+    return Lookup(generation, jti, tenant_key, expires_at, entry if cached else None), hit
 
 
 def store(found: Lookup, *, user: User, membership: Membership | None) -> None:

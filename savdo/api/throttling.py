@@ -20,16 +20,44 @@ def window_hit(key: str, window_seconds: int) -> tuple[int, int]:
 
     Returns the window's count so far and the seconds until the window closes.
     """
-    client = getattr(cache, "client", None)
-    get_client = getattr(client, "get_client", None)
-    if get_client is not None:  # django-redis: SET NX EX, INCR and TTL in one round trip
-        full_key = cache.make_and_validate_key(key)
-        pipe = get_client(write=True).pipeline(transaction=False)
-        pipe.set(full_key, 0, ex=window_seconds, nx=True)
-        pipe.incr(full_key)
-        pipe.ttl(full_key)
-        _, count, ttl = pipe.execute()
-        return int(count), int(ttl) if ttl and ttl > 0 else window_seconds
+    pipe = _redis_pipeline()
+    if pipe is not None:  # django-redis: SET NX EX, INCR and TTL in one round trip
+        _queue_hit(pipe, key, window_seconds)
+        return _hit_result(pipe.execute(), window_seconds)
+    return _hit_without_redis(key, window_seconds)
+
+
+def get_many_and_hit(keys: list[str], window: tuple[str, int] | None) -> tuple[dict, tuple[int, int] | None]:
+    """`cache.get_many(keys)` and, if `window` = (key, seconds), `window_hit(*window)`: on Redis in one
+    round trip (authentication reads the principal and counts the user's request together)."""
+    pipe = _redis_pipeline()
+    if window is None or pipe is None:
+        return cache.get_many(keys), window_hit(*window) if window else None
+    pipe.mget([cache.make_and_validate_key(key) for key in keys])
+    _queue_hit(pipe, *window)
+    values, *hit = pipe.execute()
+    found = {key: cache.client.decode(value) for key, value in zip(keys, values, strict=True) if value is not None}
+    return found, _hit_result(hit, window[1])
+
+
+def _redis_pipeline():
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    return get_client(write=True).pipeline(transaction=False) if get_client is not None else None
+
+
+def _queue_hit(pipe, key: str, window_seconds: int) -> None:
+    full_key = cache.make_and_validate_key(key)
+    pipe.set(full_key, 0, ex=window_seconds, nx=True)
+    pipe.incr(full_key)
+    pipe.ttl(full_key)
+
+
+def _hit_result(answers: list, window_seconds: int) -> tuple[int, int]:
+    _, count, ttl = answers
+    return int(count), int(ttl) if ttl and ttl > 0 else window_seconds
+
+
+def _hit_without_redis(key: str, window_seconds: int) -> tuple[int, int]:
     cache.add(key, 0, window_seconds)
     try:
         return cache.incr(key), window_seconds
@@ -51,7 +79,11 @@ class WindowRateThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        count, self.seconds_left = window_hit(self.key, self.duration)
+        counted = getattr(request, "window_hits", None)
+        if counted and self.key in counted:  # counted by authentication (`UserRateThrottle.window_for`)
+            count, self.seconds_left = counted.pop(self.key)
+        else:
+            count, self.seconds_left = window_hit(self.key, self.duration)
         return count <= self.num_requests
 
     def wait(self):
@@ -64,6 +96,19 @@ class AnonRateThrottle(throttling.AnonRateThrottle, WindowRateThrottle):
 
 class UserRateThrottle(throttling.UserRateThrottle, WindowRateThrottle):
     """Signed-in requests, per user (`user` rate)."""
+
+    @classmethod
+    def window_for(cls, view, user_id) -> tuple[str, int] | None:
+        """The (key, seconds) window that a request of `user_id` to `view` counts in, if the view
+        has this throttle: authentication counts it with its own cache read (one round trip), and
+        `allow_request` takes that count. Such a request counts once it is authenticated, also
+        when the permission check then refuses it."""
+        if view is None or not any(issubclass(c, cls) for c in getattr(view, "throttle_classes", ())):
+            return None
+        throttle = cls()
+        if throttle.rate is None:
+            return None
+        return throttle.cache_format % {"scope": throttle.scope, "ident": user_id}, throttle.duration
 
 
 class ScopedRateThrottle(throttling.ScopedRateThrottle, WindowRateThrottle):

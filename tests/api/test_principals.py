@@ -95,7 +95,7 @@ def test_tenant_settings_change_is_seen_at_once(tenant, cashier):
     tenant.save()
     # the next request acts with the saved tenant, not the cached copy
     cashier.client.get(CUSTOMERS)
-    found = principals.lookup(
+    found, _hit = principals.lookup(
         user_id=cashier.user.pk,
         jti=_jti(cashier.client),
         tenant_key=tenant.key,
