@@ -21,12 +21,14 @@ class Scenario:
 
 CASHIER_IF_MISSED = (
     "the till is CPU-bound on this machine: server, PostgreSQL, Redis and wrk share its 2 cores, and a till "
-    "request costs over 10x the floor's (its Python, ~7 statements with their round trips, 2-3 Redis round trips; "
-    "measure the split with the process groups' CPU during a run). Would fix it: fewer round trips per request "
-    "(the principal and the user throttle in one Redis pipeline; a checkout's sale read merged with its lock; "
-    "the balance lock merged with its update), fewer indexes written per checkout (the stock balance's "
-    "(tenant, quantity) index makes every balance update non-HOT), or more cores. At 1 cashier the flow is "
-    "latency-bound and meets the target."
+    "request costs over 10x the floor's, three quarters of it the server's Python (measure the split with the "
+    "process groups' CPU during a run). Its writes already go with the COMMIT and the user throttle rides on "
+    "the principal's Redis read; what is left is spread thin over DRF's request handling, rendering, the "
+    "model rows and ~6 round trips. Would fix it: a till path with less per-request Python (the sale "
+    "rendered from its rows without DRF fields; a checkout's sale read merged with its lock; the stock locks "
+    "read in one round trip), fewer indexes written per checkout (the stock balance's (tenant, quantity) "
+    "index makes every balance update non-HOT), or more cores. At 1 cashier the flow is latency-bound and "
+    "meets the target."
 )
 
 
