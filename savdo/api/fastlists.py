@@ -15,12 +15,14 @@ the output equals DRF's for every serializer that uses it.
 """
 
 from collections.abc import Mapping
+from decimal import Decimal, getcontext
 from operator import attrgetter, itemgetter
 
 from django.db import models
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
+from rest_framework.settings import api_settings
 
 # Output depends only on the value (and the active time zone), never on the request or context.
 PLANNABLE = (
@@ -70,7 +72,27 @@ def _step(field, mapping: bool = False):
         getter = itemgetter(field.source_attrs[0])
     else:
         getter = attrgetter(".".join(field.source_attrs))
-    return name, getter, None if _identity_kind(field) else field.to_representation
+    return name, getter, None if _identity_kind(field) else _representation(field)
+
+
+def _representation(field):
+    """The field's `to_representation`; for a plain DecimalField, one that skips DRF's quantize
+    (a context copy and a power of ten per value) when the value already has the field's places."""
+    if type(field) is not drf_fields.DecimalField or field.localize or field.normalize_output:
+        return field.to_representation
+    if not getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING):
+        return field.to_representation
+    slow, exponent, most = field.to_representation, -field.decimal_places, field.max_digits
+
+    def render(value):
+        if type(value) is Decimal:
+            _sign, digits, value_exponent = value.as_tuple()
+            # DRF quantizes with the field's digits as precision (the context's without): more fail
+            if value_exponent == exponent and len(digits) <= (most or getcontext().prec):
+                return f"{value:f}"  # what DRF returns: quantizing to its own places changes nothing
+        return slow(value)
+
+    return render
 
 
 def _plain_serializer(serializer) -> bool:
@@ -117,6 +139,27 @@ def _render(plan: list, instance) -> dict:
             continue
         row[name] = value if value is None or render is None else render(value)
     return row
+
+
+def instance_plan(serializer) -> list:
+    """The plan of one serializer instance that renders every object (`render(plan, obj)` ==
+    `serializer.to_representation(obj)`): planned steps where `_step` allows, DRF's own
+    `get_attribute` and `to_representation` of the field for everything else (nested and list
+    serializers, sources through relations). For a serializer whose output depends on the object
+    alone, shared by every call (`savdo.api.retail.pos.serializers.render_sale`)."""
+    if not _plain_serializer(serializer):
+        raise ValueError(f"{type(serializer).__name__} has its own to_representation")
+    steps = []
+    for field in serializer._readable_fields:
+        step = None
+        if isinstance(field, PLANNABLE) and len(field.source_attrs) == 1:
+            step = _step(field)
+        steps.append(step or (field.field_name, field.get_attribute, field.to_representation))
+    return steps
+
+
+def render(plan: list, instance) -> dict:
+    return _render(plan, instance)
 
 
 class FastListSerializer(serializers.ListSerializer):

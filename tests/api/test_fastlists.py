@@ -149,3 +149,57 @@ def test_a_sales_lines_payments_and_refunds_render_as_drf_renders_them(tenant, m
         for serializer_class, rows in parts:
             assert rows
             assert _fast(serializer_class, rows, {}) == _drf(serializer_class, rows, {})
+
+
+def _outcome(render, value):
+    try:
+        return render(value)
+    except Exception as exc:  # the same refusal (DRF's) is part of the same output
+        return type(exc)
+
+
+@given(
+    value=st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        st.decimals(allow_nan=False, allow_infinity=False, places=3),
+        st.decimals(allow_nan=False, allow_infinity=False),
+        st.integers(min_value=-(10**15), max_value=10**15),
+        st.sampled_from(
+            [
+                *(Decimal(text) for text in ("-0.00", "0", "123456789012.34", "1E+3")),
+                Decimal("1" + "0" * 26 + ".00"),  # 29 digits: more than the context's precision
+                "7000",
+                1.5,
+            ]
+        ),
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_a_decimal_renders_as_drf_renders_it(value):
+    for field in (
+        serializers.DecimalField(max_digits=14, decimal_places=2),
+        serializers.DecimalField(max_digits=14, decimal_places=3),
+        serializers.DecimalField(max_digits=5, decimal_places=2),
+        serializers.DecimalField(max_digits=None, decimal_places=2),
+    ):
+        assert _outcome(fastlists._representation(field), value) == _outcome(field.to_representation, value)
+
+
+def test_decimal_fields_that_render_otherwise_keep_drf_rendering():
+    for field in (
+        serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False),
+        serializers.DecimalField(max_digits=14, decimal_places=2, localize=True),
+        serializers.DecimalField(max_digits=14, decimal_places=2, normalize_output=True),
+    ):
+        assert fastlists._representation(field) == field.to_representation
+
+
+def test_the_sale_renders_as_its_serializer_does(tenant, cashier):
+    from savdo.api.retail.pos.serializers import PosSaleSerializer, render_sale
+
+    product = ProductFactory(tenant=tenant, sale_price=Decimal("15333.33"))
+    receive(product, 10)
+    open_shift(cashier.membership)
+    sale = sell(cashier.membership, [(product, 2)], customer=make_customer(tenant))
+    sale = sale_list(tenant=tenant).get(pk=sale.pk)
+    assert render_sale(sale) == PosSaleSerializer(sale).data
