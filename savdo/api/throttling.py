@@ -101,8 +101,8 @@ class UserRateThrottle(throttling.UserRateThrottle, WindowRateThrottle):
     def window_for(cls, view, user_id) -> tuple[str, int] | None:
         """The (key, seconds) window that a request of `user_id` to `view` counts in, if the view
         has this throttle: authentication counts it with its own cache read (one round trip), and
-        `allow_request` takes that count. Such a request counts once it is authenticated, also
-        when the permission check then refuses it."""
+        `allow_request` takes that count. Such a request counts once its token is valid, also
+        when the account or the permission check then refuses it."""
         if view is None or not any(issubclass(c, cls) for c in getattr(view, "throttle_classes", ())):
             return None
         throttle = cls()

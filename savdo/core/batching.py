@@ -18,7 +18,9 @@ registers what reads it (`savdo.core.fixed` reads inserted ids and checks update
 when the block has committed. Until then a cursor's `rowcount` is -1, so only code that ignores it
 (`QuerySet.update()` whose count is not used, `bulk_update`, the fixed writes) may run after
 `send_with_commit()`. A statement whose rows are read (`fetchone()`) still works: psycopg sends
-what is queued and waits, a round trip as before.
+what is queued and waits, a round trip as before. The block's `on_commit` callbacks run before the
+pipeline closes (Django runs them inside its COMMIT): the same rule holds for them (Savdo's touch
+only the cache).
 
 Used by the till's scan and checkout (`savdo.sales.services`), where the balance lock is then held
 for one round trip instead of eight. Measured in-process on the benchmark's data: 11 % less client
