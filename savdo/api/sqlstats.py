@@ -35,9 +35,9 @@ class SqlStatsMiddleware:
 
     def __call__(self, request):
         counter = _Counter()
-        wrappers = [connections[alias].execute_wrapper(counter) for alias in connections]
-        observed = [connections[alias] for alias in connections]
-        observed = [connection for connection in observed if hasattr(connection, "commit_observers")]
+        databases = [connections[alias] for alias in connections]
+        wrappers = [connection.execute_wrapper(counter) for connection in databases]
+        observed = [connection for connection in databases if hasattr(connection, "commit_observers")]
         for wrapper in wrappers:
             wrapper.__enter__()
         for connection in observed:
