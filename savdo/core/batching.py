@@ -62,7 +62,7 @@ class batched_atomic(ContextDecorator):
     def __enter__(self):
         connection = connections[self.using]
         outermost = not connection.in_atomic_block
-        batch = _Batch(self.using) if outermost and _can_pipeline(connection) else None
+        batch = _Batch(self.using) if outermost and can_pipeline(connection) else None
         self._saved = getattr(_local, "batch", None)
         self._batch = batch
         _local.batch = batch
@@ -102,7 +102,8 @@ def _settle(pipeline) -> None:
         pipeline.sync()
 
 
-def _can_pipeline(connection) -> bool:
+def can_pipeline(connection) -> bool:
+    """Whether statements on this Django connection can be sent in psycopg's pipeline mode."""
     if connection.vendor != "postgresql":
         return False
     from psycopg import Pipeline

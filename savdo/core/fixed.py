@@ -24,7 +24,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import QuerySet, signals
 from django.db.models.query import ModelIterable, get_related_populators
 
-from savdo.core.batching import after_commit_results
+from savdo.core.batching import after_commit_results, can_pipeline
 from savdo.core.sql import prepared
 
 # Values no id takes, one per argument (per element of a list argument).
@@ -54,11 +54,22 @@ class FixedQuery:
         self._plans: dict[tuple, _Plan] = {}
 
     def __call__(self, *args: int | Sequence[int], using: str = DEFAULT_DB_ALIAS) -> list:
+        statement = self._statement(args, using)
+        if statement is None:
+            return list(self.build(*args).using(using))
+        plan, params = statement
+        with connections[using].cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return self._rows(plan, cursor.fetchall(), using)
+
+    def _statement(self, args: tuple, using: str) -> tuple[_Plan, list] | None:
+        """The plan and parameters for these arguments; None for a list argument too long (or empty)
+        to have a plan: that call runs as a queryset."""
         values, shape = [], []
         for arg in args:
             if isinstance(arg, (list, tuple)):
                 if not 0 < len(arg) <= MAX_LIST:  # no plan per length beyond that; empty: no query at all
-                    return list(self.build(*args).using(using))
+                    return None
                 values += arg
                 shape.append(len(arg))
             else:
@@ -74,9 +85,9 @@ class FixedQuery:
         for value, slots in zip(values, plan.slots, strict=True):
             for slot in slots:
                 params[slot] = value
-        with connections[using].cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            rows = cursor.fetchall()
+        return plan, params
+
+    def _rows(self, plan: _Plan, rows: list, using: str) -> list:
         if plan.converters:
             rows = _converted(rows, plan.converters, connections[using])
         return [self._instance(plan, row, using) for row in rows]
@@ -125,6 +136,33 @@ class FixedQuery:
             annotation_col_map=dict(compiler.annotation_col_map or {}),
             converters=list(compiler.get_converters([s[0] for s in select[: compiler.col_count]]).items()),
         )
+
+
+def read_together(*reads: tuple[FixedQuery, tuple], using: str = DEFAULT_DB_ALIAS) -> list[list]:
+    """Run fixed reads, each `(query, args)`, in one round trip; returns each one's rows, as calling
+    it would. On PostgreSQL the statements are sent together in pipeline mode and run on the server
+    one after the other, in the order given (the order row locks are taken in); a transaction's
+    BEGIN goes with them (savdo/core/postgresql/connection.py). Elsewhere, or when one of them has
+    no plan, they run one after the other as calls."""
+    connection = connections[using]
+    statements = [query._statement(args, using) for query, args in reads]
+    if None in statements or not can_pipeline(connection):
+        return [query(*args, using=using) for query, args in reads]
+    connection.ensure_connection()
+    cursors = []
+    try:
+        with connection.wrap_database_errors, connection.connection.together():
+            for plan, params in statements:
+                cursor = connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(plan.sql, params)
+        return [
+            query._rows(plan, cursor.fetchall(), using)
+            for (query, _args), (plan, _params), cursor in zip(reads, statements, cursors, strict=True)
+        ]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def _converted(rows, converters, connection) -> list[list]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from savdo.core.fixed import FixedQuery
+from savdo.core.fixed import FixedQuery, read_together
 from savdo.inventory.models import Batch, StockBalance
 from savdo.tenancy.models import Tenant
 
@@ -67,6 +67,30 @@ def batches_for_update(*, tenant: Tenant, product_ids: Iterable[int], batch_ids:
     if named:
         return _BATCHES_AND_NAMED(tenant.pk, ids, named)
     return _BATCHES(tenant.pk, ids)
+
+
+def stock_for_update(
+    *, tenant: Tenant, product_ids: Iterable[int], batch_ids: Iterable[int] = ()
+) -> tuple[dict[int, StockBalance], list[Batch]]:
+    """`balances_for_update` and `batches_for_update`, in one round trip: the statements run one
+    after the other on the server, in that order.
+
+    Balance rows still missing (a product's first stock movement) are created and locked after the
+    batches then. That is no deadlock: a product without a balance row has had no movement, so no
+    batch of it holds stock, and every batch locked here belongs to a product whose balance this
+    transaction locked first (stock writers lock balances before batches)."""
+    ids = sorted(set(product_ids))
+    named = sorted(set(batch_ids))
+    if not ids:
+        return balances_for_update(tenant=tenant, product_ids=ids), batches_for_update(
+            tenant=tenant, product_ids=ids, batch_ids=named
+        )
+    batch_read = (_BATCHES_AND_NAMED, (tenant.pk, ids, named)) if named else (_BATCHES, (tenant.pk, ids))
+    rows, batches = read_together((_BALANCES, (tenant.pk, ids)), batch_read)
+    balances = {row.product_id: row for row in rows}
+    if len(balances) < len(ids):
+        balances = balances_for_update(tenant=tenant, product_ids=ids)
+    return balances, batches
 
 
 def batch_for_update(*, tenant: Tenant, batch_id: int) -> Batch:

@@ -27,7 +27,7 @@ from savdo.core.money import ZERO, ZERO_QTY
 from savdo.core.money import quantity as as_quantity
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.exceptions import InsufficientStock
-from savdo.inventory.lock_objects import balances_for_update, batch_for_update, batches_for_update
+from savdo.inventory.lock_objects import balances_for_update, batch_for_update, batches_for_update, stock_for_update
 from savdo.inventory.models import Batch, StockBalance, StockMovement
 from savdo.tenancy.models import Tenant
 
@@ -141,8 +141,7 @@ def stock_take(
         return {}
     allow_negative = tenant.allow_negative_stock
     product_ids = {r.product_id for r in requests}
-    balances = balances_for_update(tenant=tenant, product_ids=product_ids)
-    batches = batches_for_update(
+    balances, batches = stock_for_update(
         tenant=tenant, product_ids=product_ids, batch_ids=[r.batch_id for r in requests if r.batch_id]
     )
     by_id = {batch.pk: batch for batch in batches}

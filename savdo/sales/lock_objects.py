@@ -7,7 +7,7 @@ compiled once per process."""
 from django.db.models import F
 from django.db.models.lookups import Exact
 
-from savdo.core.fixed import FixedQuery
+from savdo.core.fixed import FixedQuery, read_together
 from savdo.core.sql import Literal
 from savdo.sales.choices import SaleStatus
 from savdo.sales.models import CashSession, Sale
@@ -39,7 +39,30 @@ def sale_for_update(sale: Sale) -> Sale:
     return locked
 
 
+def sale_and_lines_for_update(sale: Sale, lines: FixedQuery) -> tuple[Sale, list]:
+    """`sale_for_update(sale)` and the sale's lines (`lines`: a fixed read of a sale's lines by its
+    id), in one round trip. The lines are read once the lock is taken: they are the sale's current
+    ones."""
+    sales, rows = read_together((_SALE, (sale.pk,)), (lines, (sale.pk,)))
+    if not sales:
+        raise Sale.DoesNotExist("Sale matching query does not exist.")
+    return sales[0], rows
+
+
 def pending_sale_for_update(*, tenant_id: int, session_id: int) -> Sale | None:
     """The tenant's shift's pending sale (at most one), locked (not the shift), with the shift loaded
     by the same statement."""
     return _PENDING_SALE.first(tenant_id, session_id)
+
+
+def pending_sale_and_lines_for_update(
+    *, tenant_id: int, session_id: int, lines: FixedQuery
+) -> tuple[Sale | None, list]:
+    """`pending_sale_for_update` and that sale's lines (`lines`: a fixed read of the lines of a
+    shift's pending sale, by tenant id and shift id), in one round trip. The lines are read once the
+    lock is taken, and while it is held no other sale of the shift can be pending: they are the
+    locked sale's current ones. No sale: no lines."""
+    sales, rows = read_together((_PENDING_SALE, (tenant_id, session_id)), (lines, (tenant_id, session_id)))
+    if not sales:
+        return None, []
+    return sales[0], rows

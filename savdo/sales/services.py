@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,7 +45,7 @@ from savdo.core.batching import batched_atomic, send_with_commit
 from savdo.core.fixed import FixedQuery, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
-from savdo.core.sql import prepared
+from savdo.core.sql import Literal, prepared
 from savdo.customers.models import Customer, CustomerStatus
 from savdo.inventory.exceptions import InsufficientStock
 from savdo.inventory.models import Batch, StockBalance
@@ -58,7 +59,13 @@ from savdo.sales.choices import (
     sale_command_allowed,
     shift_can_close,
 )
-from savdo.sales.lock_objects import pending_sale_for_update, sale_for_update, session_for_update
+from savdo.sales.lock_objects import (
+    pending_sale_and_lines_for_update,
+    pending_sale_for_update,
+    sale_and_lines_for_update,
+    sale_for_update,
+    session_for_update,
+)
 from savdo.sales.models import (
     CashSession,
     Payment,
@@ -268,9 +275,20 @@ _ITEMS_WITH_PRODUCT_COST = FixedQuery(
 )
 
 
+# ... the lines of a shift's pending sale (read with its lock: `pending_sale_and_lines_for_update`)
+_PENDING_ITEMS = FixedQuery(
+    lambda tenant_id, session_id: SaleItem.objects.filter(
+        Exact(F("sale__status"), Literal(SaleStatus.PENDING)), sale__tenant_id=tenant_id, sale__session_id=session_id
+    ).order_by("id")
+)
+
+
 def _load_items(sale: Sale, *, with_product: bool = False, query: FixedQuery | None = None) -> list[SaleItem]:
     query = query or (_ITEMS_WITH_PRODUCT if with_product else _ITEMS)
-    items = query(sale.pk)
+    return _owned_items(sale, query(sale.pk))
+
+
+def _owned_items(sale: Sale, items: list[SaleItem]) -> list[SaleItem]:
     for item in items:  # as `sale.items` does: each line knows its sale
         SaleItem.sale.field.set_cached_value(item, sale)
     return items
@@ -440,15 +458,19 @@ def sale_scan_item(
         if session is None:
             raise RuleViolation(_("Open a shift first."))
     session_id = session if isinstance(session, int) else session.pk
-    sale = pending_sale_for_update(tenant_id=actor.tenant_id, session_id=session_id)
+    sale, items = pending_sale_and_lines_for_update(
+        tenant_id=actor.tenant_id, session_id=session_id, lines=_PENDING_ITEMS
+    )
     if sale is None:
         session = _locked_session(actor, session_id)
         _check_open_session(actor, session)
         # another scan may have created it meanwhile
         sale = pending_sale_for_update(tenant_id=actor.tenant_id, session_id=session_id)
+        items = _load_items(sale) if sale is not None else []
     else:
         session = sale.session
         _check_open_session(actor, session)
+        items = _owned_items(sale, items)
     if sale is None:
         now = timezone.now()
         sale = Sale(
@@ -459,9 +481,7 @@ def sale_scan_item(
             created_at=now,
         )
         save_row(sale)
-        items: list[SaleItem] = []
     else:
-        items = _load_items(sale)
         sale.session = session
         _with_actor_user(sale, actor)
     sale.tenant = actor.tenant
@@ -604,15 +624,15 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     Query count is constant in the number of lines.
     """
     now = timezone.now()
-    sale = sale_for_update(sale)
+    # the lines with the lock; the products' current costs (for stock without a batch) ride along
+    sale, items = sale_and_lines_for_update(sale, _ITEMS_WITH_PRODUCT_COST)
     tenant = actor.tenant
     sale.tenant = tenant
+    items = _owned_items(sale, items)
     _require(sale, "checkout")
     _require_operator(actor, sale.session.cashier_id)
     if sale.session.status != ShiftStatus.OPEN:
         raise RuleViolation(_("Shift #%(id)s is closed.") % {"id": sale.session_id})
-    # the products' current costs (for stock without a batch) ride along; the products are not needed
-    items = _load_items(sale, query=_ITEMS_WITH_PRODUCT_COST)
     if not items:
         raise RuleViolation(_("Sale %(receipt)s has no lines.") % {"receipt": sale.receipt_number})
     payment_rows = _build_payments(sale, payments, now)

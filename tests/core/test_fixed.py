@@ -99,3 +99,21 @@ def test_list_arguments_get_a_plan_per_length(tenant, other_tenant, django_asser
         assert by_ids(tenant.pk, []) == []
     with pytest.raises(TypeError):
         by_ids(tenant.pk, [ids[0], True])
+
+
+def test_reads_together_return_what_each_call_returns(tenant, other_tenant):
+    """`read_together`: one round trip on PostgreSQL (tests/core/test_pg_round_trips.py), calls one
+    after the other elsewhere; the same rows either way, a list too long for a plan included."""
+    from savdo.core.fixed import MAX_LIST, read_together
+
+    group = CustomerGroupFactory(tenant=tenant)
+    CustomerFactory.create_batch(2, tenant=tenant, group=group)
+    by_ids = FixedQuery(lambda ids: Customer.objects.filter(pk__in=ids).order_by("pk"))
+    ids = list(Customer.objects.filter(tenant=tenant).values_list("pk", flat=True))
+    too_long = ids + list(range(10**9, 10**9 + MAX_LIST))
+    with CaptureQueriesContext(connection) as queries:
+        groups, few, many = read_together((CUSTOMERS, (tenant.pk, group.pk)), (by_ids, (ids,)), (by_ids, (too_long,)))
+    assert len(queries) == 3
+    assert [_fields(c) for c in groups] == [_fields(c) for c in _customers(tenant.pk, group.pk)]
+    assert [c.pk for c in few] == [c.pk for c in many] == sorted(ids)
+    assert read_together((CUSTOMERS, (other_tenant.pk, group.pk))) == [[]]

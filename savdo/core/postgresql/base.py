@@ -24,6 +24,9 @@ from django.db.backends.postgresql import base
 
 from savdo.core.sql import PREPARED, is_plain_insert
 
+if base.is_psycopg3:
+    from savdo.core.postgresql.connection import Connection, opens_transaction
+
 HEALTH_CHECK_AFTER_IDLE = 1.0  # seconds
 
 
@@ -39,10 +42,30 @@ if base.is_psycopg3:
         def execute(self, query, params=None, *, prepare=None, binary=None):
             if prepare is None:
                 prepare = isinstance(query, str) and (query in PREPARED or is_plain_insert(query))
+            if opens_transaction(self._conn):
+                # the transaction's BEGIN goes out with this statement (savdo/core/postgresql/connection.py)
+                with self._conn.together():
+                    super().execute(query, params, prepare=prepare, binary=binary)
+                return self
             return super().execute(query, params, prepare=prepare, binary=binary)
+
+    class _Psycopg:
+        """The psycopg module as Django's backend uses it, connecting with Savdo's `Connection`."""
+
+        def __init__(self, module):
+            self._module = module
+
+        def __getattr__(self, name):
+            return getattr(self._module, name)
+
+        @staticmethod
+        def connect(*args, **kwargs):
+            return Connection.connect(*args, **kwargs)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    if base.is_psycopg3:
+        Database = _Psycopg(base.Database)
     _last_used = 0.0  # time.monotonic() of the last cursor
     # callables given the seconds of each COMMIT (`savdo.api.sqlstats`, benchmarks only)
     commit_observers: tuple = ()
