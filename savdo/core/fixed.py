@@ -279,6 +279,51 @@ def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
     return True
 
 
+# (model, key column, added column, key count, columns set, database) -> SQL
+_ADDS: dict[tuple, str] = {}
+
+
+def add_by_key(
+    model, *, tenant_id: int, key: str, column: str, deltas: dict, values: dict | None = None, using=DEFAULT_DB_ALIAS
+) -> None:
+    """`UPDATE ... SET column = column + CASE key WHEN k THEN delta ... END [, name = value ...]
+    WHERE tenant_id = .. AND key IN (..)`: add each `deltas[k]` to the tenant's row whose `key`
+    field is k, and set `values` on those rows; the statement written once per shape. Never
+    read-add-save: concurrent adders both count. The row count is not read (the write may go with
+    the COMMIT, `savdo.core.batching`). The caller renews the versions (`savdo.core.models.updated`)."""
+    if not deltas:
+        return
+    connection = connections[using]
+    meta = model._meta
+    key_field = meta.pk if key == "pk" else meta.get_field(key)
+    added = meta.get_field(column)
+    names = tuple(sorted(values or ()))
+    shape = (model, key_field.column, added.column, len(deltas), names, using)
+    sql = _ADDS.get(shape)
+    if sql is None:
+        quote = connection.ops.quote_name
+        then = "%s"
+        if connection.features.requires_casted_case_in_updates:
+            then = f"CAST(%s AS {added.cast_db_type(connection)})"
+        target, by = quote(added.column), quote(key_field.column)
+        case = f"CASE {by} " + " ".join([f"WHEN %s THEN {then}"] * len(deltas)) + " ELSE 0 END"
+        assignments = [f"{target} = {target} + ({case})"]
+        assignments += [f"{quote(meta.get_field(name).column)} = %s" for name in names]
+        keys = ", ".join(["%s"] * len(deltas))
+        tenant = quote(meta.get_field("tenant").column)
+        sql = _ADDS[shape] = prepared(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(assignments)} WHERE {tenant} = %s AND {by} IN ({keys})"
+        )
+    pairs = sorted(deltas.items())
+    params = []
+    for key_value, delta in pairs:
+        params += [key_field.get_db_prep_value(key_value, connection), added.get_db_prep_save(delta, connection)]
+    params += [meta.get_field(name).get_db_prep_save(values[name], connection) for name in names]
+    params.append(tenant_id)
+    params += [key_field.get_db_prep_value(key_value, connection) for key_value, _delta in pairs]
+    _write(connection, sql, params, lambda cursor: None)
+
+
 def _write(connection, sql: str, params: list, answered: Callable) -> None:
     """Execute a write; `answered(cursor)` reads its answer (ids, the row count) at once, or after
     the COMMIT when the transaction queues its writes (`savdo.core.batching`)."""

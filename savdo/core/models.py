@@ -22,6 +22,13 @@ def _tenant_ids(queryset) -> list:
     return list(queryset.order_by().values_list("tenant_id", flat=True).distinct())
 
 
+def updated(model, tenant_ids, fields, using: str) -> None:
+    """Renew the versions an update of `fields` of these tenants' rows makes stale (what
+    `TenantQuerySet.update` does; for writes that bypass it)."""
+    neutral = getattr(model, "count_neutral_fields", frozenset())
+    counts.changed(model, tenant_ids, rows_only=set(fields) <= neutral, using=using)
+
+
 class TenantQuerySet(models.QuerySet):
     """Every read of a tenant-owned model starts with `for_tenant`: nothing reads across tenants.
 
@@ -40,8 +47,7 @@ class TenantQuerySet(models.QuerySet):
             return super().update(**kwargs)
         tenant_ids = _tenant_ids(self)
         rows = super().update(**kwargs)
-        neutral = getattr(self.model, "count_neutral_fields", frozenset())
-        counts.changed(self.model, tenant_ids, rows_only=set(kwargs) <= neutral, using=self.db)
+        updated(self.model, tenant_ids, kwargs, using=self.db)
         return rows
 
     update.alters_data = True

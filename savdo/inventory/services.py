@@ -17,12 +17,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from savdo.catalog.models import Product
+from savdo.core.fixed import add_by_key
+from savdo.core.models import updated
 from savdo.core.money import ZERO, ZERO_QTY
 from savdo.core.money import quantity as as_quantity
 from savdo.inventory.choices import MovementKind
@@ -65,15 +66,15 @@ class Allocation:
     unit_cost: Decimal
 
 
-def _increment(queryset, key_field: str, deltas: dict[int, Decimal], **extra) -> None:
-    """One UPDATE adding `deltas[key]` to `quantity` of each row (F() + CASE: never read-add-save)."""
+def _increment(model, tenant: Tenant, key_field: str, deltas: dict[int, Decimal], **values) -> None:
+    """One UPDATE adding `deltas[key]` to `quantity` of each of the tenant's rows (never
+    read-add-save), with `values` set on them."""
     deltas = {key: delta for key, delta in deltas.items() if delta}
     if not deltas:
         return
-    meta = queryset.model._meta
-    key = meta.pk if key_field == "pk" else meta.get_field(key_field)
-    delta = queryset.keyed_case(key, meta.get_field("quantity"), sorted(deltas.items()), ZERO_QTY)
-    queryset.filter(**{f"{key_field}__in": list(deltas)}).update(quantity=F("quantity") + delta, **extra)
+    using = router.db_for_write(model)
+    add_by_key(model, tenant_id=tenant.pk, key=key_field, column="quantity", deltas=deltas, values=values, using=using)
+    updated(model, [tenant.pk], {"quantity", *values}, using=using)
 
 
 def _apply(
@@ -113,8 +114,8 @@ def _apply(
                 created_at=now,
             )
         )
-    _increment(StockBalance.objects.filter(tenant=tenant), "product_id", product_deltas, updated_at=now)
-    _increment(Batch.objects.filter(tenant=tenant), "pk", batch_deltas, updated_at=now)
+    _increment(StockBalance, tenant, "product_id", product_deltas, updated_at=now)
+    _increment(Batch, tenant, "pk", batch_deltas, updated_at=now)
     for pid, balance in balances.items():
         balance.quantity = running[pid]
     return StockMovement.objects.bulk_create(movements)
