@@ -26,6 +26,12 @@ def product_with_stock(*, tenant_id: int, product_id: int) -> Product | None:
     return _PRODUCT_WITH_STOCK.first(tenant_id, product_id)
 
 
+def product_with_stock_read(*, tenant_id: int, product_id: int) -> tuple[FixedQuery, tuple]:
+    """`product_with_stock` as a read for `savdo.core.fixed.read_together` (its rows: the product,
+    or none)."""
+    return _PRODUCT_WITH_STOCK, (tenant_id, product_id)
+
+
 def low_stock(*, products: QuerySet[Product]) -> QuerySet[Product]:
     """Active products whose on-hand is at or below their reorder level, the emptiest first."""
     return (

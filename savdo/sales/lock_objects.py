@@ -55,14 +55,9 @@ def pending_sale_for_update(*, tenant_id: int, session_id: int) -> Sale | None:
     return _PENDING_SALE.first(tenant_id, session_id)
 
 
-def pending_sale_and_lines_for_update(
-    *, tenant_id: int, session_id: int, lines: FixedQuery
-) -> tuple[Sale | None, list]:
-    """`pending_sale_for_update` and that sale's lines (`lines`: a fixed read of the lines of a
-    shift's pending sale, by tenant id and shift id), in one round trip. The lines are read once the
-    lock is taken, and while it is held no other sale of the shift can be pending: they are the
-    locked sale's current ones. No sale: no lines."""
-    sales, rows = read_together((_PENDING_SALE, (tenant_id, session_id)), (lines, (tenant_id, session_id)))
-    if not sales:
-        return None, []
-    return sales[0], rows
+def pending_sale_read(*, tenant_id: int, session_id: int) -> tuple[FixedQuery, tuple]:
+    """`pending_sale_for_update` as a read for `savdo.core.fixed.read_together` (its rows: the
+    locked sale, or none). Lines of that sale read after it in the same round trip are its current
+    ones: they are read once the lock is taken, and while it is held no other sale of the shift
+    can be pending."""
+    return _PENDING_SALE, (tenant_id, session_id)

@@ -42,13 +42,14 @@ from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
 from savdo.core.batching import batched_atomic, send_with_commit
-from savdo.core.fixed import FixedQuery, save_row
+from savdo.core.fixed import FixedQuery, read_together, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
 from savdo.core.sql import Literal, prepared
 from savdo.customers.models import Customer, CustomerStatus
 from savdo.inventory.exceptions import InsufficientStock
 from savdo.inventory.models import Batch, StockBalance
+from savdo.inventory.selectors import product_with_stock_read
 from savdo.inventory.services import StockChange, StockRequest, stock_return, stock_take
 from savdo.sales import rollups
 from savdo.sales.choices import (
@@ -60,8 +61,8 @@ from savdo.sales.choices import (
     shift_can_close,
 )
 from savdo.sales.lock_objects import (
-    pending_sale_and_lines_for_update,
     pending_sale_for_update,
+    pending_sale_read,
     sale_and_lines_for_update,
     sale_for_update,
     session_for_update,
@@ -437,7 +438,7 @@ def _apply_customer(sale: Sale, items: list[SaleItem], customer: Customer | None
 def sale_scan_item(
     *,
     actor: Membership,
-    product: Product,
+    product: Product | int,
     quantity: Decimal,
     session: CashSession | int | None = None,
     batch: Batch | None = None,
@@ -446,6 +447,9 @@ def sale_scan_item(
     """Add a scanned product to the shift's pending sale, creating that sale (and its receipt
     number) if there is none. `session` is a shift (or the id of one) of the actor's tenant; without
     it, the actor's open shift. `customer`, if given, is attached (their discount applies).
+    `product` is a product of the actor's tenant read with its stock on hand (`product_with_stock`),
+    or the id of one: then it is read with the sale's lock, and `Product.DoesNotExist` is raised
+    (before anything else is checked) when the tenant has no such product.
 
     Locks the pending sale, reading its shift in the same statement, so two scans at one till queue
     (as with every other change of it). The shift row is locked only to create the sale, and then
@@ -458,9 +462,18 @@ def sale_scan_item(
         if session is None:
             raise RuleViolation(_("Open a shift first."))
     session_id = session if isinstance(session, int) else session.pk
-    sale, items = pending_sale_and_lines_for_update(
-        tenant_id=actor.tenant_id, session_id=session_id, lines=_PENDING_ITEMS
-    )
+    reads = [
+        pending_sale_read(tenant_id=actor.tenant_id, session_id=session_id),
+        (_PENDING_ITEMS, (actor.tenant_id, session_id)),
+    ]
+    if isinstance(product, int):
+        reads.append(product_with_stock_read(tenant_id=actor.tenant_id, product_id=product))
+    sales, items, *found = read_together(*reads)
+    if found:
+        if not found[0]:
+            raise Product.DoesNotExist(f"The tenant has no product {product}.")
+        product = found[0][0]
+    sale = sales[0] if sales else None
     if sale is None:
         session = _locked_session(actor, session_id)
         _check_open_session(actor, session)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from savdo.api.retail.pos.serializers import PosCheckoutSerializer
 from savdo.customers.models import Customer
 from savdo.inventory.models import StockBalance
+from savdo.sales.choices import ShiftStatus
 from savdo.sales.idempotency import request_fingerprint
 from savdo.sales.models import CashSession, IdempotencyKey, Payment, Refund, Sale
 from savdo.tenancy.models import Role
@@ -171,6 +172,22 @@ def test_scan_refusals_are_field_errors(shop, other_tenant):
     assert short.status_code == 400
     assert short.json()["status"] == "error"
     assert "Milk" in short.json()["message"]
+
+
+def test_a_plain_scan_of_an_unknown_product_is_refused_as_the_serializer_refuses_it(shop, other_tenant):
+    """A plain body's product is read with the sale's lock (`sale_scan_item` with an id); when
+    there is none, the serializer words the refusal: the same answer as for a body it reads."""
+    cashier, session_id, milk = shop
+    foreign = ProductFactory(tenant=other_tenant)
+    for product in (foreign.pk, 10**12):
+        plain = scan(cashier, session_id, product=product)
+        read = scan(cashier, session_id, product=product, customer=None)  # not plain: the serializer
+        assert plain.status_code == read.status_code == 400
+        assert plain.json() == read.json()
+        assert "product" in plain.json(), plain.json()
+    closed = CashSession.objects.create(tenant=milk.tenant, cashier=cashier.user, status=ShiftStatus.CLOSED)
+    assert "product" in scan(cashier, closed.pk, product=10**12).json()  # the product is checked first
+    assert not Sale.objects.exists()
 
 
 def test_scan_without_session_uses_your_open_shift_and_without_shift_is_refused(shop, manager):

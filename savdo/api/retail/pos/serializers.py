@@ -116,12 +116,16 @@ class ProductPK(TenantPK):
         return product_with_stock(tenant_id=tenant.pk, product_id=pk) if tenant is not None else None
 
     def plain_reader(self):
-        """`savdo.api.plain`: an id in range of one of the tenant's products, read as here."""
+        """`savdo.api.plain`: an id in range of one of the tenant's products, read as here; with
+        `product_by_id` in the context, the id itself (the caller reads the product, and runs the
+        serializer when there is none)."""
         read_id = plain.reader_of(self.pk_field)
 
         def read(value, context):
             pk = read_id(value, context)
-            product = None if pk is plain.NOT_PLAIN else self._product(pk, context)
+            if pk is plain.NOT_PLAIN or context.get("product_by_id"):
+                return pk
+            product = self._product(pk, context)
             return plain.NOT_PLAIN if product is None else product
 
         return read

@@ -413,9 +413,11 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
             sale = sales_selectors.sale_list(tenant=self.request.tenant).get(pk=sale.pk)
         return success(serializers.render_sale(sale), message=message, status=status)
 
-    def _input(self, serializer_class):
-        context = self.get_serializer_context()
-        data = plain_input(serializer_class, self.request.data, context)
+    def _input(self, serializer_class, *, plain: bool = True, **context):
+        """The body's validated data: read plainly where it is plain (`savdo.api.plain`), else (or
+        without `plain`) by the serializer. `context` adds to the serializer's."""
+        context = {**self.get_serializer_context(), **context}
+        data = plain_input(serializer_class, self.request.data, context) if plain else None
         if data is not None:
             return data
         payload = serializer_class(data=self.request.data, context=context)
@@ -470,8 +472,14 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
     @action(detail=False, methods=["post"], url_path="scan-item")
     def scan_item(self, request):
         """Add a product (by id or barcode) to the shift's pending sale, creating it if needed."""
-        data = self._input(serializers.PosScanItemSerializer)
-        sale = sales_services.sale_scan_item(actor=_actor(request), **data)
+        # a plain body's product is read with the sale's lock, in the same round trip
+        data = self._input(serializers.PosScanItemSerializer, product_by_id=True)
+        try:
+            sale = sales_services.sale_scan_item(actor=_actor(request), **data)
+        except Product.DoesNotExist:
+            # the serializer words the refusal (or, had the product just been added, reads it)
+            data = self._input(serializers.PosScanItemSerializer, plain=False)
+            sale = sales_services.sale_scan_item(actor=_actor(request), **data)
         return self._sale(sale, message=_("Item added"))
 
     @extend_schema(request=serializers.PosItemInputSerializer, responses={200: serializers.PosSaleEnvelopeSerializer})
