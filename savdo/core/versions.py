@@ -60,8 +60,20 @@ class _Pending:
             _renew(self.keys)
 
 
+def _new_version() -> int:
+    """A random version: an int, which the Redis cache stores as a plain number (no pickling)."""
+    return secrets.randbits(62)
+
+
 def _renew(keys: Iterable[str]) -> None:
-    cache.set_many({k: secrets.token_hex(8) for k in keys}, None)
+    values = {k: _new_version() for k in keys}
+    client = getattr(cache, "client", None)
+    if not hasattr(client, "get_client"):  # not django-redis
+        cache.set_many(values, None)
+        return
+    # one MSET, where django-redis's `set_many` sends MULTI, a SET per key and EXEC, pickling each
+    # value: every till request renews a version or two after its COMMIT
+    client.get_client(write=True).mset({client.make_key(k): v for k, v in values.items()})
 
 
 def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
@@ -96,7 +108,7 @@ def current(keys: list[str]) -> list[str] | None:
     if len(found) == len(keys):
         return [found[k] for k in keys]
     for missing in set(keys) - set(found):
-        cache.add(missing, secrets.token_hex(8), None)
+        cache.add(missing, _new_version(), None)
     return None
 
 
