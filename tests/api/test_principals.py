@@ -128,3 +128,44 @@ def _jti(client) -> str:
 
     header = client._credentials["HTTP_AUTHORIZATION"]
     return str(AccessToken(header.split()[1])["jti"])
+
+
+def test_a_token_is_decoded_once_per_process_and_still_refused_once_expired(cashier, monkeypatch):
+    """`CachedJWTAuthentication.get_validated_token` remembers a token it checked; its expiry is
+    checked on every request (simplejwt's leeway included), and other bytes are checked afresh."""
+    import time
+    from datetime import UTC, datetime
+
+    from rest_framework_simplejwt import tokens
+    from rest_framework_simplejwt.authentication import JWTAuthentication
+
+    from savdo.api.authentication import CachedJWTAuthentication
+
+    token = RefreshToken.for_user(cashier.user).access_token
+    raw = str(token)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    decoded = []
+    real = JWTAuthentication.get_validated_token
+
+    def counting(self, raw_token):
+        decoded.append(raw_token)
+        return real(self, raw_token)
+
+    monkeypatch.setattr(JWTAuthentication, "get_validated_token", counting)
+    CachedJWTAuthentication._checked.clear()
+    assert client.get(CUSTOMERS).status_code == 200
+    assert client.get(CUSTOMERS).status_code == 200
+    assert len(decoded) == 1
+
+    tampered = raw[:-2] + ("AA" if not raw.endswith("AA") else "BB")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tampered}")
+    assert client.get(CUSTOMERS).status_code == 401
+    assert client.get(CUSTOMERS).status_code == 401  # refusals are not remembered
+    assert len(decoded) == 3
+
+    later = token["exp"] + 1  # both clocks: ours (time.time) and simplejwt's (a datetime)
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(tokens, "aware_utcnow", lambda: datetime.fromtimestamp(later, tz=UTC))
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert client.get(CUSTOMERS).status_code == 401  # expired: simplejwt refuses it again
