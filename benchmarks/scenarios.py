@@ -22,13 +22,13 @@ class Scenario:
 CASHIER_IF_MISSED = (
     "the till is CPU-bound on this machine: server, PostgreSQL, Redis and wrk share its 2 cores, and a till "
     "request costs over 10x the floor's, three quarters of it the server's Python (measure the split with the "
-    "process groups' CPU during a run). Its writes already go with the COMMIT and the user throttle rides on "
-    "the principal's Redis read; what is left is spread thin over DRF's request handling, rendering, the "
-    "model rows and ~6 round trips. Would fix it: a till path with less per-request Python (the sale "
-    "rendered from its rows without DRF fields; a checkout's sale read merged with its lock; the stock locks "
-    "read in one round trip), fewer indexes written per checkout (the stock balance's (tenant, quantity) "
-    "index makes every balance update non-HOT), or more cores. At 1 cashier the flow is latency-bound and "
-    "meets the target."
+    "process groups' CPU during a run). A scan is two round trips to PostgreSQL and a checkout four (reads "
+    "sent together, the BEGIN with the first, the writes with the COMMIT), plus two to Redis each. At 4 "
+    "cashiers a row also depends on how the kernel spreads 4 connections over the 2 workers' sockets (3 "
+    "and 1 is as likely as 2 and 2), so it moves by a point or more between runs. Would fix it: a till "
+    "path with less per-request Python (DRF's request handling and the related-row bookkeeping are what is "
+    "left), a checkout's sale read merged with its lock, or more cores. At 1 cashier the flow is "
+    "latency-bound and meets the target."
 )
 
 

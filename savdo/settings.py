@@ -179,6 +179,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "savdo"}}
 
+# Adding a line to a pending sale (a scan, add-item) commits without waiting for the disk flush
+# (savdo/core/batching.py, `commit_without_flush`): a crash can lose the last moment of cart lines,
+# never a checkout, which flushes them too.
+SAVDO_CART_ASYNC_COMMIT = env_bool("SAVDO_CART_ASYNC_COMMIT", True)
 # Cache who each access token is (user + membership) in the shared cache; see savdo/api/principals.py.
 SAVDO_PRINCIPAL_CACHE = env_bool("SAVDO_PRINCIPAL_CACHE", bool(REDIS_URL))
 # Cache exact list totals per tenant, kept exact by write versions; see savdo/core/counts.py.

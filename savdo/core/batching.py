@@ -35,6 +35,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator, ExitStack, suppress
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 _local = threading.local()
@@ -120,6 +121,19 @@ def send_with_commit(using: str = DEFAULT_DB_ALIAS) -> None:
     connection = connections[using]
     connection.ensure_connection()
     batch.pipeline = batch.stack.enter_context(connection.connection.pipeline())
+
+
+def commit_without_flush(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Let the enclosing transaction's COMMIT answer before its changes reach the disk (PostgreSQL's
+    `synchronous_commit`, off for this transaction only; queued like a write). For changes worth
+    less than a flush: on a server crash the last fraction of a second of them can be lost, whole
+    transactions and in order, never half of one; and the next flushed COMMIT (a checkout's) makes
+    every earlier one durable too. `SAVDO_CART_ASYNC_COMMIT=0` turns it off. Elsewhere a no-op."""
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or not settings.SAVDO_CART_ASYNC_COMMIT:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def queuing(using: str = DEFAULT_DB_ALIAS) -> bool:

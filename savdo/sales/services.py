@@ -41,7 +41,7 @@ from rest_framework.exceptions import PermissionDenied
 from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
-from savdo.core.batching import batched_atomic, send_with_commit
+from savdo.core.batching import batched_atomic, commit_without_flush, send_with_commit
 from savdo.core.fixed import FixedQuery, read_together, save_row
 from savdo.core.money import HUNDRED, ZERO, ZERO_QTY, money
 from savdo.core.money import quantity as as_quantity
@@ -413,6 +413,8 @@ def _add_line(
     _check_available(sale, items, product, batch)
     line.reprice()
     send_with_commit()  # only writes from here on: the line and totals go with the COMMIT
+    # a line in the cart: the COMMIT need not wait for the disk; a checkout's does, and flushes it too
+    commit_without_flush()
     save_row(line)
     _save_totals(sale, items)
     return items

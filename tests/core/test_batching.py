@@ -146,3 +146,26 @@ def test_as_a_decorator_each_call_in_each_thread_has_its_own_block():
         thread.join()
     assert sorted(out) == [f"C{i}" for i in range(6)] and all(c.pk for c in out.values())
     assert Category.objects.filter(tenant=tenant).count() == 12
+
+
+@postgresql_only
+def test_commit_without_flush_holds_for_its_transaction_only(settings):
+    from savdo.core.batching import commit_without_flush
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    tenant = TenantFactory()
+    with batched_atomic():
+        send_with_commit()
+        commit_without_flush()
+        save_row(_category(tenant, "Cart line"))
+        assert setting() == "off"
+    assert setting() == "on"
+    assert Category.objects.filter(tenant=tenant, name="Cart line").exists()
+    settings.SAVDO_CART_ASYNC_COMMIT = False
+    with transaction.atomic():
+        commit_without_flush()
+        assert setting() == "on"

@@ -190,6 +190,24 @@ def test_a_plain_scan_of_an_unknown_product_is_refused_as_the_serializer_refuses
     assert not Sale.objects.exists()
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's synchronous_commit")
+def test_cart_lines_commit_without_waiting_for_the_disk_and_checkouts_wait(shop):
+    cashier, session_id, milk = shop
+    receive(milk, 10)
+
+    def async_commits(call):
+        with CaptureQueriesContext(connection) as ctx:
+            response = call()
+        assert response.status_code == 200, response.content
+        return [q["sql"] for q in ctx.captured_queries if "synchronous_commit" in q["sql"]]
+
+    assert async_commits(lambda: scan(cashier, session_id, product=milk.pk)) == ["SET LOCAL synchronous_commit TO OFF"]
+    sale = Sale.objects.get(session_id=session_id)
+    body = {"payments": [{"payment_method": "cash", "amount": str(sale.total_amount)}]}
+    checkout = lambda: cashier.client.post(f"{SALES}{sale.pk}/checkout/", body, format="json")  # noqa: E731
+    assert async_commits(checkout) == []
+
+
 def test_scan_without_session_uses_your_open_shift_and_without_shift_is_refused(shop, manager):
     cashier, session_id, milk = shop
     response = cashier.client.post(f"{SALES}scan-item/", {"product": milk.pk}, format="json")
