@@ -31,6 +31,12 @@ def session_for_update(*, tenant_id: int, session_id: int) -> CashSession | None
     return _SESSION.first(tenant_id, session_id)
 
 
+def session_read(*, tenant_id: int, session_id: int) -> tuple[FixedQuery, tuple]:
+    """`session_for_update` as a read for `savdo.core.fixed.read_together` (its rows: the locked
+    shift, or none)."""
+    return _SESSION, (tenant_id, session_id)
+
+
 def sale_for_update(sale: Sale) -> Sale:
     """The sale row locked (not its shift's), with its shift loaded."""
     locked = _SALE.first(sale.pk)

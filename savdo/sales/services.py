@@ -66,6 +66,7 @@ from savdo.sales.lock_objects import (
     sale_and_lines_for_update,
     sale_for_update,
     session_for_update,
+    session_read,
 )
 from savdo.sales.models import (
     CashSession,
@@ -477,11 +478,19 @@ def sale_scan_item(
         product = found[0][0]
     sale = sales[0] if sales else None
     if sale is None:
-        session = _locked_session(actor, session_id)
+        # the shift locked, then (another scan may have created it meanwhile) its pending sale again,
+        # with its lines: one round trip, the locks in that order
+        sessions, sales, items = read_together(
+            session_read(tenant_id=actor.tenant_id, session_id=session_id),
+            pending_sale_read(tenant_id=actor.tenant_id, session_id=session_id),
+            (_PENDING_ITEMS, (actor.tenant_id, session_id)),
+        )
+        if not sessions:
+            raise ValidationError({"session": [_("Not found.")]})
+        session = sessions[0]
         _check_open_session(actor, session)
-        # another scan may have created it meanwhile
-        sale = pending_sale_for_update(tenant_id=actor.tenant_id, session_id=session_id)
-        items = _load_items(sale) if sale is not None else []
+        sale = sales[0] if sales else None
+        items = _owned_items(sale, items) if sale is not None else []
     else:
         session = sale.session
         _check_open_session(actor, session)
