@@ -5,10 +5,10 @@
   would do. `PreparingCursor` (savdo/core/postgresql/base.py) runs a transaction's first statement
   in a `Connection.together()` block (as `savdo.core.fixed.read_together` runs its reads); there the
   `BEGIN` is queued in front of it without waiting (psycopg syncs the pipeline after it), and both go
-  out together. An error in the `BEGIN` or the statement is
-  raised from the statement, as before; the transaction is then aborted and Django rolls it back.
-  psycopg tidies its prepared statements after each statement; an answer that asks for that (DDL)
-  arrives only when the pipeline ends, so the tidying is done then.
+  out together. An error in the `BEGIN` or the statement is raised from the statement, as before;
+  the transaction is then aborted and Django rolls it back. psycopg tidies its prepared statements
+  after each statement; an answer that asks for that (DDL) arrives only when the pipeline ends, so
+  the tidying is done then.
 - **Nothing pending, no sync.** psycopg syncs the pipeline (a round trip) when a pipeline block ends
   and when autocommit is switched in pipeline mode, also when every statement sent has been
   answered already: after a COMMIT sent in pipeline mode (`savdo.core.batching`), which syncs by
