@@ -82,9 +82,7 @@ def stock_for_update(
     ids = sorted(set(product_ids))
     named = sorted(set(batch_ids))
     if not ids:
-        return balances_for_update(tenant=tenant, product_ids=ids), batches_for_update(
-            tenant=tenant, product_ids=ids, batch_ids=named
-        )
+        return {}, batches_for_update(tenant=tenant, product_ids=ids, batch_ids=named)
     batch_read = (_BATCHES_AND_NAMED, (tenant.pk, ids, named)) if named else (_BATCHES, (tenant.pk, ids))
     rows, batches = read_together((_BALANCES, (tenant.pk, ids)), batch_read)
     balances = {row.product_id: row for row in rows}
