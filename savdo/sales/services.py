@@ -253,8 +253,12 @@ def _locked_session(actor: Membership, session_id: int) -> CashSession:
     """The actor's tenant's shift, its row locked; a 400 on `session` if the tenant has none such."""
     session = session_for_update(tenant_id=actor.tenant_id, session_id=session_id)
     if session is None:
-        raise ValidationError({"session": [_("Not found.")]})
+        raise _no_such_session()
     return session
+
+
+def _no_such_session() -> ValidationError:
+    return ValidationError({"session": [_("Not found.")]})
 
 
 def _check_open_session(actor: Membership, session: CashSession) -> None:
@@ -277,7 +281,7 @@ _ITEMS_WITH_PRODUCT_COST = FixedQuery(
 )
 
 
-# ... the lines of a shift's pending sale (read with its lock: `pending_sale_and_lines_for_update`)
+# ... the lines of a shift's pending sale (read with its lock: `pending_sale_read`)
 _PENDING_ITEMS = FixedQuery(
     lambda tenant_id, session_id: SaleItem.objects.filter(
         Exact(F("sale__status"), Literal(SaleStatus.PENDING)), sale__tenant_id=tenant_id, sale__session_id=session_id
@@ -486,7 +490,7 @@ def sale_scan_item(
             (_PENDING_ITEMS, (actor.tenant_id, session_id)),
         )
         if not sessions:
-            raise ValidationError({"session": [_("Not found.")]})
+            raise _no_such_session()
         session = sessions[0]
         _check_open_session(actor, session)
         sale = sales[0] if sales else None
