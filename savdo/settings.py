@@ -88,6 +88,11 @@ INSTALLED_APPS = [
     "savdo.sales",
     "savdo.analytics",
     "savdo.tasks",
+    "savdo.audit",
+    "savdo.crm",
+    "savdo.messaging",
+    "savdo.telecom",
+    "savdo.support",
     "savdo.demo",
     "savdo.api",
 ]

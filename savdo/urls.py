@@ -25,6 +25,7 @@ urlpatterns = [
     re_path(r"^swagger/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     re_path(r"^redoc/?$", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("savdo.api.retail.urls")),
+    path("", include("savdo.api.changelog")),
     path("", include("savdo.api.clients.urls")),
     path("", include("savdo.api.crm_v1.urls")),
     path("", include("savdo.api.telecom.urls")),

@@ -50,12 +50,13 @@ from django.utils.dateparse import parse_datetime
 from savdo.analytics import constants
 from savdo.analytics.models import RFMBase, RFMBaseCustomer, RFMBaseDay, StockSnapshot
 from savdo.catalog.models import Product
+from savdo.core.dates import days_before, local_day_bounds
 from savdo.core.money import ZERO, ZERO_QTY, MoneyField, QuantityField, money, quantity
 from savdo.customers.models import Customer
 from savdo.inventory import selectors as inventory_selectors
 from savdo.sales.choices import PaymentMethod, SaleStatus
 from savdo.sales.models import DailyProductSales, DailySales, Refund, Sale, SaleItem
-from savdo.sales.rollups import local_date, local_day_bounds
+from savdo.sales.rollups import local_date
 from savdo.tenancy.models import Tenant
 
 TENTH = Decimal("0.1")
@@ -104,9 +105,10 @@ def last_days(tenant: Tenant, days: int) -> Period:
 
 
 def period_or_default(tenant: Tenant, start: date | None, end: date | None, default_days: int) -> Period:
-    """The period asked for; a missing end is today, a missing start `default_days` before the end."""
+    """The period asked for; a missing end is today, a missing start `default_days` before the end
+    (the first day of the calendar at the latest: the dates come validated, `savdo.core.dates`)."""
     end = end or tenant_today(tenant)
-    start = start or end - timedelta(days=default_days - 1)
+    start = start or days_before(end, default_days - 1)
     return Period(start, end)
 
 

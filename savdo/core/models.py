@@ -7,9 +7,9 @@ from savdo.core import counts
 from savdo.core.fixed import insert_rows
 
 
-def _tenant_ids(queryset) -> list:
-    """The tenants a queryset's rows belong to: read off a top-level `tenant=` / `tenant__in=`
-    filter when there is one (every service writes that way), else asked from the database."""
+def tenant_ids_filtered(queryset) -> list | None:
+    """The tenant ids a top-level `tenant=` / `tenant__in=` filter of `queryset` names, or None when
+    it has no such filter."""
     for child in queryset.query.where.children:
         target = getattr(getattr(child, "lhs", None), "target", None)
         if target is None or target.name != "tenant" or target.model is not queryset.model._meta.concrete_model:
@@ -19,6 +19,15 @@ def _tenant_ids(queryset) -> list:
             return [rhs]
         if child.lookup_name == "in" and isinstance(rhs, (list, tuple, set)) and all(isinstance(v, int) for v in rhs):
             return list(rhs)
+    return None
+
+
+def _tenant_ids(queryset) -> list:
+    """The tenants a queryset's rows belong to: read off a top-level `tenant=` / `tenant__in=`
+    filter when there is one (every service writes that way), else asked from the database."""
+    named = tenant_ids_filtered(queryset)
+    if named is not None:
+        return named
     return list(queryset.order_by().values_list("tenant_id", flat=True).distinct())
 
 

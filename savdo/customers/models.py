@@ -331,6 +331,12 @@ class Customer(TenantOwned, TimeStamped):
             models.UniqueConstraint(
                 fields=["tenant", "email"], condition=~Q(email=""), name="customer_tenant_email_uniq"
             ),
+            # An identity document (004 passport) belongs to one subscriber of a store.
+            models.UniqueConstraint(
+                fields=["tenant", "document_type", "document_number"],
+                condition=~Q(document_number=""),
+                name="customer_tenant_document_uniq",
+            ),
             models.CheckConstraint(
                 condition=Q(discount_percent__gte=0) & Q(discount_percent__lte=100),
                 name="customer_discount_0_100",

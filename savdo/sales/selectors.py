@@ -12,7 +12,8 @@ from savdo.core.phones import phone_search_digits
 from savdo.customers.models import Customer
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
 from savdo.sales.models import CashSession, Payment, Refund, RefundPayment, Sale, SaleItem
-from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date, local_day_bounds
+from savdo.core.dates import local_day_bounds
+from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date
 from savdo.tenancy.models import Tenant
 
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from savdo.analytics import constants
 from savdo.api.fastlists import FastListSerializer
+from savdo.core.dates import QueryDateField
 from savdo.core.money import MONEY_MAX_DIGITS, QUANTITY_MAX_DIGITS
 
 # Sums over many days can pass a single row's 14 digits.
@@ -31,8 +32,8 @@ PERIOD_TOO_LONG = _("The period may be at most %(days)d days.")
 class AnalyticsPeriodQuerySerializer(serializers.Serializer):
     """`?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD` (both optional; the view supplies defaults)."""
 
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = QueryDateField(required=False)
+    end_date = QueryDateField(required=False)
 
     def validate(self, attrs):
         start, end = attrs.get("start_date"), attrs.get("end_date")
@@ -62,7 +63,7 @@ class AnalyticsSlowMoversQuerySerializer(AnalyticsDaysQuerySerializer):
 
 
 class AnalyticsSnapshotQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False)
+    date = QueryDateField(required=False)
 
 
 # --- daily sales ----------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from savdo.api.fastlists import FastListSerializer
 from savdo.catalog.choices import Unit
 from savdo.catalog.models import Category, Product
 from savdo.catalog.selectors import product_by_barcode
+from savdo.core.dates import QueryDateField
 from savdo.core.money import MONEY_MAX_DIGITS, MONEY_PLACES, QUANTITY_MAX_DIGITS, QUANTITY_PLACES
 from savdo.core.phones import normalize_phone
 from savdo.customers.models import Customer
@@ -650,8 +651,8 @@ class PosStockEnvelopeSerializer(serializers.Serializer):
 
 
 class PosHistoryQuerySerializer(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = QueryDateField(required=False)
+    date_to = QueryDateField(required=False)
 
 
 class PosPurchaseLineSerializer(serializers.Serializer):

@@ -30,6 +30,7 @@ from savdo.api.retail.pos.renderers import ExactDecimalJSONRenderer
 from savdo.catalog import selectors as catalog_selectors
 from savdo.catalog import services as catalog_services
 from savdo.catalog.models import Category, Product
+from savdo.core.dates import QueryDateFilter
 from savdo.core.money import ZERO_QTY
 from savdo.customers.models import Customer
 from savdo.inventory import selectors as inventory_selectors
@@ -202,8 +203,8 @@ class MovementFilter(filters.FilterSet):
     user = filters.NumberFilter(field_name="user_id", min_value=1, max_value=MAX_ID)
     kind = filters.ChoiceFilter(choices=MovementKind.choices)
     reference = filters.CharFilter()
-    date_from = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    date_to = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    date_from = QueryDateFilter(field_name="created_at", lookup_expr="date__gte")
+    date_to = QueryDateFilter(field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = StockMovement
@@ -350,8 +351,8 @@ class SaleFilter(filters.FilterSet):
     session = filters.NumberFilter(field_name="session_id", min_value=1, max_value=MAX_ID)
     customer = filters.NumberFilter(field_name="customer_id", min_value=1, max_value=MAX_ID)
     search = filters.CharFilter(method="filter_search", label="Receipt number, customer name or phone")
-    date_from = filters.DateFilter(method="filter_dates", label="Created on or after this local date")
-    date_to = filters.DateFilter(method="filter_dates", label="Created on or before this local date")
+    date_from = QueryDateFilter(method="filter_dates", label="Created on or after this local date")
+    date_to = QueryDateFilter(method="filter_dates", label="Created on or before this local date")
 
     class Meta:
         model = Sale

@@ -1,0 +1,3 @@
+"""Document 002 chats routes and the messenger webhooks."""
+
+urlpatterns: list = []

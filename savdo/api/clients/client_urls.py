@@ -1,0 +1,3 @@
+"""Document 002 clients and tags routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Document 004 subscriber, SIM, tariff, contract and payment routes."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Document 004 support ticket routes."""
+
+urlpatterns: list = []
