@@ -13,7 +13,7 @@ A resource declares (see docs/architecture.md for a whole example)::
         action_roles = {"create": MANAGERS, ...}
 
 What the kernel guarantees:
-- every queryset is the selector's answer narrowed to the request's tenant (`tenant_scoped`), so a
+- every queryset is the selector's answer narrowed to the request's tenant (`savdo.api.base.tenant_scoped`), so a
   resource that forgets its tenant still cannot read another store's rows; a model that is not
   tenant-owned must name the path to its tenant (`tenant_field = "contract__tenant"`);
 - create, update and destroy call the declared services, never `serializer.save()`, inside one
@@ -36,9 +36,7 @@ from rest_framework import mixins, viewsets
 
 from savdo.api.base import TenantScopedMixin
 from savdo.audit import context as audit_context
-from savdo.audit.models import ChangeAction
 from savdo.audit.services import change_record, snapshot
-from savdo.core.models import tenant_ids_filtered
 
 
 @cache
@@ -57,19 +55,11 @@ def call_service(func: Callable, /, *, actor=None, membership=None, **kwargs) ->
     return func(**kwargs)
 
 
-def tenant_scoped(queryset: models.QuerySet, tenant, tenant_field: str = "tenant") -> models.QuerySet:
-    """`queryset` narrowed to `tenant`, unless it already is (no duplicate predicate)."""
-    if tenant_field == "tenant" and tenant_ids_filtered(queryset) == [tenant.pk]:
-        return queryset
-    return queryset.filter(**{tenant_field: tenant})
-
-
 class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     """A viewset of one tenant-owned model: scoping, services and the change log (see the module)."""
 
     model: ClassVar[type[models.Model] | None] = None
     selector: ClassVar[Callable[..., models.QuerySet] | None] = None
-    tenant_field: ClassVar[str] = "tenant"
     create_service: ClassVar[Callable | None] = None
     update_service: ClassVar[Callable | None] = None
     destroy_service: ClassVar[Callable | None] = None
@@ -89,7 +79,7 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
             queryset = self.queryset.all()
         else:
             queryset = model._default_manager.all()
-        return tenant_scoped(queryset, tenant, self.tenant_field)
+        return queryset  # narrowed to the tenant by TenantScopedMixin's wrapper of get_queryset
 
     def _model(self) -> type[models.Model]:
         if self.model is not None:
@@ -128,32 +118,24 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     def _actors(self) -> dict:
         return {"actor": self.request.user, "membership": getattr(self.request, "membership", None)}
 
+    # The change-log row and the transaction come from TenantScopedMixin, which wraps every
+    # perform_create/update/destroy (these and any a resource writes itself).
     def perform_create(self, serializer):
         service = self._service("create_service")
-        with transaction.atomic():
-            instance = call_service(service, tenant=self.request.tenant, **self._actors(), **serializer.validated_data)
-            change_record(instance=instance, action=ChangeAction.CREATE, after=snapshot(instance))
-        serializer.instance = instance
+        serializer.instance = call_service(
+            service, tenant=self.request.tenant, **self._actors(), **serializer.validated_data
+        )
 
     def perform_update(self, serializer):
         service = self._service("update_service")
         instance = serializer.instance
-        with transaction.atomic():
-            before = snapshot(instance)
-            kwargs = {**self._instance_kwargs(instance), **serializer.validated_data}
-            updated = call_service(service, **self._actors(), **kwargs)
-            instance = updated if isinstance(updated, models.Model) else instance
-            change_record(instance=instance, action=ChangeAction.UPDATE, before=before, after=snapshot(instance))
-        serializer.instance = instance
+        kwargs = {**self._instance_kwargs(instance), **serializer.validated_data}
+        updated = call_service(service, **self._actors(), **kwargs)
+        serializer.instance = updated if isinstance(updated, models.Model) else instance
 
     def perform_destroy(self, instance):
         service = self._service("destroy_service")
-        with transaction.atomic():
-            before = snapshot(instance)
-            pk = instance.pk
-            call_service(service, **self._actors(), **self._instance_kwargs(instance))
-            instance.pk = pk  # Django clears it on delete; the log keeps which row it was
-            change_record(instance=instance, action=ChangeAction.DELETE, before=before)
+        call_service(service, **self._actors(), **self._instance_kwargs(instance))
 
     @contextmanager
     def recorded(self, instance: models.Model, action: str):

@@ -11,7 +11,9 @@ checks and throttling have run as usual, the answer is looked up under:
 
 - the current `data` versions of those scopes for the request's tenant (savdo/core/versions.py:
   every write to a model of the scope renews them, when its transaction commits);
-- everything else the answer depends on: the tenant, the member's role, the path and its query
+- everything else the answer depends on: the tenant, the member (their membership by default; their
+  role only for views that declare `read_cache_shared_by_role = True`, which a test holds to giving
+  every member of a role the same answer), the path and its query
   parameters (order ignored), the language, the negotiated media type, the scheme and host (links
   to other pages), and the tenant's local date (reports relative to "today").
 
@@ -25,7 +27,8 @@ on every request, so a local hit is exactly as current as a shared one; it only 
 (and unpickling) the bytes, which for a year's report is about 170 KB.
 
 What a view may not do to be listed: read data outside its declared scopes, or depend on the time
-of day, the user beyond their role, or anything but the request and those scopes.
+of day, or on anything but the request, the member and those scopes (the user beyond their role, when
+it shares answers by role).
 """
 
 import threading
@@ -94,6 +97,9 @@ class ReadCacheMixin:
     """Serve the GET actions named in `read_cache` from the versioned response cache."""
 
     read_cache: dict[str, tuple[str, ...]] = {}
+    # An answer that depends only on the member's role may be shared by every member of that role:
+    # an explicit opt-in (tests/api/test_readcache_scopes.py checks each view that declares it).
+    read_cache_shared_by_role: bool = False
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -108,9 +114,10 @@ class ReadCacheMixin:
 
     def _answer_key(self, request, found: list[str]) -> str:
         membership = getattr(request, "membership", None)
+        member = f"role:{membership.role}" if self.read_cache_shared_by_role else f"member:{membership.pk}"
         parts = (
             found,
-            getattr(membership, "role", ""),
+            member,
             request.path,
             sorted(request.query_params.lists()),
             translation.get_language(),

@@ -85,9 +85,13 @@ def _row_changed(sender, instance, using="default", **kwargs):
     changed(sender, [instance.tenant_id], using=using)
 
 
-def _links_changed(sender, instance, action, using="default", **kwargs):
+def _links_changed(sender, instance, action, using="default", model=None, **kwargs):
+    """Links added or removed from either side (`customer.tags.add(tag)` or `tag.customers.add(c)`):
+    both sides' scopes render the link."""
     if action.startswith("post_") and hasattr(instance, "tenant_id"):
         changed(type(instance), [instance.tenant_id], using=using)
+        if model is not None and model is not type(instance):
+            changed(model, [instance.tenant_id], using=using)
 
 
 def tenant_changed(tenant_id, using: str = "default") -> None:

@@ -3,8 +3,29 @@
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
 
-from savdo.core import counts
+from savdo.core import batching, counts
 from savdo.core.fixed import insert_rows
+
+
+class QueuedRowCount:
+    """What `update()` returns while writes are queued until the COMMIT (savdo/core/batching.py):
+    the number of rows is not known yet, and any attempt to use it raises instead of reading -1."""
+
+    def _refuse(self, *args):
+        raise RuntimeError(
+            "The row count of a write queued until the COMMIT is not known: do not branch on it "
+            "inside send_with_commit() (savdo/core/batching.py)."
+        )
+
+    __bool__ = __int__ = __index__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __float__ = _refuse
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return "<row count not known until the COMMIT>"
+
+
+QUEUED_ROW_COUNT = QueuedRowCount()
 
 
 def tenant_ids_filtered(queryset) -> list | None:
@@ -53,11 +74,12 @@ class TenantQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         if counts.data_scope(self.model) is None:
-            return super().update(**kwargs)
-        tenant_ids = _tenant_ids(self)
-        rows = super().update(**kwargs)
-        updated(self.model, tenant_ids, kwargs, using=self.db)
-        return rows
+            rows = super().update(**kwargs)
+        else:
+            tenant_ids = _tenant_ids(self)
+            rows = super().update(**kwargs)
+            updated(self.model, tenant_ids, kwargs, using=self.db)
+        return QUEUED_ROW_COUNT if batching.queuing(self.db) else rows
 
     update.alters_data = True
 

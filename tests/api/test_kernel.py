@@ -4,13 +4,16 @@ each write, scoped related ids."""
 import pytest
 from rest_framework import serializers
 
+from savdo.api.base import tenant_scoped
 from savdo.api.fields import TenantPrimaryKeyRelatedField
-from savdo.api.kernel import call_service, tenant_scoped
+from savdo.api.kernel import call_service
 from savdo.audit.models import ChangeLogEntry
+from savdo.audit.services import change_record
 from savdo.customers.models import Customer, Tag
 from savdo.tenancy.models import Role
 from tests.conftest import Member
 from tests.customers.factories import CustomerFactory
+from tests.generic import EndpointChecks
 
 pytestmark = pytest.mark.urls("tests.api.kernel_urls")
 
@@ -157,3 +160,14 @@ def test_change_log_rows_are_never_edited(tenant):
     entry.action = "forged"
     with pytest.raises(TypeError):
         entry.save()
+
+
+class TestChangeLogEndpoints(EndpointChecks):
+    list_path = "/api/changelog/"
+    detail_path = "/api/changelog/{pk}/"
+    model = ChangeLogEntry
+    forbidden = [("get", "/api/changelog/", Role.MANAGER), ("get", "/api/changelog/{pk}/", Role.CASHIER)]
+
+    def make_object(self, tenant):
+        tag = Tag.objects.create(tenant=tenant, name=f"tag-{Tag.objects.count()}")
+        return change_record(instance=tag, action="create", after={"name": tag.name})

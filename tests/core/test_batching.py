@@ -169,3 +169,18 @@ def test_commit_without_flush_holds_for_its_transaction_only(settings):
     with transaction.atomic():
         commit_without_flush()
         assert setting() == "on"
+
+
+@postgresql_only
+def test_a_queued_update_refuses_to_tell_its_row_count():
+    tenant = TenantFactory()
+    category = Category.objects.create(tenant=tenant, name="Dairy")
+    with batched_atomic():
+        assert Category.objects.filter(pk=category.pk).update(name="Milk") == 1  # answered at once
+        send_with_commit()
+        rows = Category.objects.filter(pk=category.pk).update(name="Cheese")
+        with pytest.raises(RuntimeError, match="not known"):
+            bool(rows)
+        with pytest.raises(RuntimeError):
+            rows == 1  # noqa: B015 - the comparison itself must raise
+    assert Category.objects.get(pk=category.pk).name == "Cheese"

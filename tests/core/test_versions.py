@@ -31,3 +31,25 @@ def test_renewed_versions_do_not_expire():
     versions.bump([key])
     client = cache.client.get_client(write=True)
     assert client.ttl(cache.client.make_key(key)) == -1  # no expiry, as set_many(..., None)
+
+
+def _customers_version(tenant):
+    return versions.current([versions.key("data", "customers", tenant.pk)])
+
+
+def test_tag_links_from_the_tag_side_and_tag_renames_renew_the_customers_scope(tenant):
+    from savdo.customers.models import Tag
+    from tests.customers.factories import CustomerFactory
+
+    customer = CustomerFactory(tenant=tenant)
+    tag = Tag.objects.create(tenant=tenant, name="VIP")
+    first = _customers_version(tenant) or _customers_version(tenant)
+    tag.customers.add(customer)  # from the tag's side
+    second = _customers_version(tenant)
+    assert second != first
+    tag.name = "Gold"
+    tag.save()
+    third = _customers_version(tenant)
+    assert third != second
+    tag.customers.remove(customer)
+    assert _customers_version(tenant) != third

@@ -1,0 +1,42 @@
+"""The private names of Django, DRF and psycopg that Savdo's fast paths use.
+
+`pyproject.toml` pins these dependencies to the minor versions tested here. An upgrade that renames
+or removes one of these names fails this test loudly, instead of a fast path failing in production:
+update the fast path (or drop it) before widening the pin.
+
+Users: savdo/core/fixed.py (Django model/queryset internals), savdo/api/plain.py and
+savdo/api/fastlists.py (DRF serializer internals), savdo/core/postgresql/connection.py (psycopg's
+connection internals).
+"""
+
+import inspect
+
+import psycopg
+from django.db.models import Model, QuerySet
+from rest_framework import serializers
+
+
+def test_django_private_names():
+    assert callable(Model._prepare_related_fields_for_save)
+    assert "operation_name" in inspect.signature(Model._prepare_related_fields_for_save).parameters
+    queryset = QuerySet()
+    assert hasattr(queryset, "_iterable_class")
+    assert hasattr(queryset, "_prefetch_related_lookups")
+
+
+def test_drf_private_names():
+    class Probe(serializers.Serializer):
+        name = serializers.CharField()
+
+    assert "name" in Probe._declared_fields
+    assert [field.field_name for field in Probe()._readable_fields] == ["name"]
+
+
+def test_psycopg_private_names():
+    methods = ("_exec_command", "_get_tx_start_command", "_check_connection_ok")
+    for name in methods:
+        assert any(name in vars(cls) for cls in psycopg.Connection.__mro__), name
+    # Attributes set on every connection by psycopg's BaseConnection.__init__.
+    init = inspect.getsource(psycopg.BaseConnection.__init__)
+    for name in ("_pipeline", "_prepared", "_autocommit"):
+        assert f"self.{name} " in init or f"self.{name}:" in init, name
