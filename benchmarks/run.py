@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Savdo benchmark: production server on PostgreSQL, loaded by wrk on 127.0.0.1, floor-relative.
 
-    .venv/bin/python benchmarks/run.py                 # generate the 1M-customer database if absent, run all
+    .venv/bin/python benchmarks/run.py                 # create + generate the 1M-customer database if absent, run all
     .venv/bin/python benchmarks/run.py --only customers --duration 5 --rounds 3
 
 Why wrk: a C load generator (Debian package `wrk`) costs the 2-core machine far less CPU than a
@@ -85,6 +85,50 @@ def bench_env(database_url: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def ensure_database(database_url: str) -> bool:
+    """Create the benchmark's PostgreSQL database if it is not there; True if it was created.
+
+    Refuses in one line (SystemExit) when PostgreSQL cannot be reached or the database cannot be
+    created, saying what to do."""
+    import dj_database_url
+    import psycopg
+    from psycopg import sql
+
+    config = dj_database_url.parse(database_url)
+    if "postgresql" not in config["ENGINE"]:
+        raise SystemExit(f"the benchmark runs on PostgreSQL: --database-url {database_url} is not a postgres:// URL")
+    name = config["NAME"]
+    where = f"{config['HOST'] or 'localhost'}:{config['PORT'] or 5432}"
+    params = {
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+        "dbname": "postgres",
+        "connect_timeout": 5,
+    }
+    try:
+        with psycopg.connect(**params, autocommit=True) as connection:
+            if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                return False
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip()
+        raise SystemExit(
+            f"PostgreSQL at {where} cannot give the benchmark its database {name!r} ({reason}): start PostgreSQL, "
+            f"or create the database yourself (createdb -h {config['HOST'] or 'localhost'} "
+            f"-U {config['USER'] or 'postgres'} {name}), or point --database-url / BENCH_DATABASE_URL at one."
+        ) from None
+    print(f"created the benchmark database {name!r} on {where}", flush=True)
+    return True
+
+
+def run_step(argv: list[str], env: dict[str, str], what: str) -> None:
+    """Run a `savdo` command; a failure ends the benchmark with one line (its own output above it)."""
+    if subprocess.run(argv, env=env, cwd=ROOT).returncode != 0:
+        raise SystemExit(f"{what} failed (`{' '.join(argv[1:])}`): see its message above")
 
 
 def savdo_bin() -> str:
@@ -237,7 +281,8 @@ def main() -> None:
     os.environ.update(env)
     started = time.monotonic()
 
-    subprocess.run([savdo_bin(), "migrate", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+    ensure_database(args.database_url)
+    run_step([savdo_bin(), "migrate", "--noinput", "-v0"], env, "migrating the benchmark database")
     import django
 
     django.setup()
@@ -245,11 +290,10 @@ def main() -> None:
 
     if args.generate or not bench_database_ready():
         print(f"generating: {args.customers} customers, {args.sales} sales ...", flush=True)
-        subprocess.run(
+        run_step(
             [savdo_bin(), "generate", "--customers", str(args.customers), "--sales", str(args.sales)],
-            env=env,
-            check=True,
-            cwd=ROOT,
+            env,
+            "generating the benchmark data",
         )
     context = prepare_context()
 

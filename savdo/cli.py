@@ -2,8 +2,13 @@
 `savdo createsuperuser`, `savdo check --deploy`, `savdo demo`, ...)."""
 
 import argparse
+import errno
 import os
+import socket
 import sys
+
+# What the README's set-up puts on the PATH: `python3 dev.py <command>` runs any `savdo <command>`.
+SETUP_COMMAND = "python3 dev.py"
 
 
 def gunicorn_argv(args: argparse.Namespace) -> list[str]:
@@ -17,8 +22,9 @@ def gunicorn_argv(args: argparse.Namespace) -> list[str]:
         str(args.workers),
         "--threads",
         str(args.threads),
+        # One access-log line per request comes from Django (savdo.api.middleware.AccessLogMiddleware).
         "--access-logfile",
-        "-" if os.environ.get("SAVDO_ACCESS_LOG") else "/dev/null",
+        "/dev/null",
         "--forwarded-allow-ips",
         os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
@@ -40,14 +46,68 @@ def serve_parser() -> argparse.ArgumentParser:
         help="one listening socket per worker (SO_REUSEPORT; default on): the kernel spreads new connections "
         "over the workers; with one shared socket, one worker can take every keep-alive connection",
     )
+    parser.add_argument(
+        "--share-port",
+        action="store_true",
+        help="start even if another server already listens on the port, and share its traffic with it "
+        "(both must use --reuse-port); without it a second server on a served port refuses to start",
+    )
     parser.add_argument("--dev", action="store_true", help="Django's auto-reloading development server")
     parser.add_argument("--demo", action="store_true", help="load the demo shop first (idempotent)")
     parser.add_argument("--no-migrate", action="store_true")
     return parser
 
 
+class StartRefused(Exception):
+    """A start-up problem the user can fix, told in one line (no traceback)."""
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether a server already listens on `host:port`: a socket bound the way gunicorn binds (with
+    SO_REUSEADDR, so sockets of a stopped server waiting in TIME_WAIT do not count) but without
+    SO_REUSEPORT, which would let it bind beside a server that uses SO_REUSEPORT."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False  # the server's own bind reports a bad host
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def require_free_port(args: argparse.Namespace) -> None:
+    """Refuse to start on a port another server already listens on, unless asked to share it.
+
+    Each gunicorn worker binds with SO_REUSEPORT, so without this check a second `savdo serve` on the
+    same port would start and silently take half of the first one's connections."""
+    if args.share_port or not port_in_use(args.host, args.port):
+        return
+    raise StartRefused(
+        f"Port {args.port} on {args.host} is already in use (another `savdo serve`?): stop that server, "
+        f"choose another port with --port, or pass --share-port to share the traffic with it."
+    )
+
+
+def banner(host: str, port: int) -> list[str]:
+    """What `savdo serve` prints once it is ready to serve."""
+    base = f"http://{host}:{port}"
+    return [
+        f"Savdo is serving on {base}/",
+        f"  Swagger UI: {base}/swagger/   ReDoc: {base}/redoc/   schema: {base}/api/schema/",
+        f"  Admin:      {base}/admin/   (create a login with: {SETUP_COMMAND} createsuperuser)",
+    ]
+
+
 def _serve(argv: list[str]) -> None:
     args = serve_parser().parse_args(argv)
+    require_free_port(args)
 
     import django
     from django.core.management import call_command
@@ -57,10 +117,8 @@ def _serve(argv: list[str]) -> None:
         call_command("migrate", interactive=False, verbosity=1)
     if args.demo:
         call_command("demo")
-    base = f"http://{args.host}:{args.port}"
-    print(f"Savdo is serving on {base}/", flush=True)
-    print(f"  Swagger UI: {base}/swagger/   ReDoc: {base}/redoc/   schema: {base}/api/schema/", flush=True)
-    print(f"  Admin:      {base}/admin/   (create a login with: savdo createsuperuser)", flush=True)
+    for line in banner(args.host, args.port):
+        print(line, flush=True)
     if args.dev:
         call_command("runserver", f"{args.host}:{args.port}", use_reloader=True)
         return
@@ -70,15 +128,31 @@ def _serve(argv: list[str]) -> None:
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
 
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "savdo.settings")
     argv = sys.argv[1:]
-    if argv and argv[0] == "serve":
-        _serve(argv[1:])
-        return
-    from django.core.management import execute_from_command_line
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management.base import CommandError
 
-    execute_from_command_line(["savdo", *argv])
+    try:
+        # Settings first: what they refuse (production without SECRET_KEY, with DEBUG on, ...) is one
+        # line to fix, not a traceback.
+        from django.conf import settings
+
+        settings.INSTALLED_APPS  # noqa: B018 - reading a setting loads them all
+        if argv and argv[0] == "serve":
+            _serve(argv[1:])
+            return
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["savdo", *argv])
+    except (ImproperlyConfigured, StartRefused, CommandError) as error:
+        sys.exit(f"savdo: {_first_line(error)}")
 
 
 if __name__ == "__main__":

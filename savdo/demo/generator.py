@@ -12,6 +12,14 @@ The rows are exactly what the services would have written for the same history:
 - receipt numbers are the tenant's sequence in time order; the rollups are rebuilt from the rows
   with `savdo.sales.rollups.rollups_rebuild`, the same code `savdo rebuild-rollups` runs.
 
+What a shop owner sees looks like a shop's: customers have distinct mobile numbers spread over the
+real operator codes (`names.phone_for`); group membership and personal discounts follow spending
+(a loyalty ladder whose steps are set from the shop's own purchase rates, see `LOYALTY_STEPS`: a
+customer moves up when their spending passes a step, and its discount applies from the next
+purchase on), so the VIPs are the big spenders; the staff and the owner have people's names;
+nothing is dated after the moment of generation (today's shift and ledger movements included); the
+texts it writes (stock and refund reasons, group names and rules) are in the shop's language.
+
 Speed (a million customers and two million sale lines in under two minutes on two cores): the rows
 that need the ORM (tenants, logins, groups, categories) are created first, for every shop; then the
 shops' histories are computed, on PostgreSQL in forked worker processes (`_ShopWorkers`), with ids
@@ -38,7 +46,8 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.db import DatabaseError, connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from savdo.accounts.models import User
 from savdo.catalog.models import Category, Product
@@ -54,7 +63,7 @@ from savdo.demo.bulk import (
     formatted_moments,
     reset_sequences,
 )
-from savdo.demo.names import NamePool, ean13, phone_for, product_catalog
+from savdo.demo.names import NamePool, company_for, ean13, email_for, phone_for, product_catalog
 from savdo.inventory.choices import MovementKind
 from savdo.inventory.models import Batch, StockBalance, StockMovement
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
@@ -88,15 +97,50 @@ METHODS = [
     (PaymentMethod.MOBILE.value, 0.1),
     (PaymentMethod.TRANSFER.value, 0.05),
 ]
-GROUPS = [("Обычные покупатели", Decimal("0")), ("Постоянные покупатели", Decimal("5")), ("VIP клиенты", Decimal("15"))]
+
+
+# The loyalty ladder a shop sets up: customers move up as their spending (net of refunds) passes each
+# step's amount, and the step's discount applies from their next purchase on. The group steps are
+# customer groups (name, discount %); the last step is a personal discount, kept beside the VIP group.
+# Step amounts are set per shop (see `_loyalty_steps`): the spending of the customer at `share` of all
+# customers, counted from the biggest, or of `at_least` typical purchases if that is more.
+@dataclass(frozen=True)
+class LoyaltyStep:
+    share: float
+    at_least: int
+    group: int | None  # index into GROUPS; None: a personal discount
+    personal_discount: Decimal = Decimal("0")
+
+
+GROUPS = [
+    (gettext_lazy("Ordinary customers"), Decimal("0")),
+    (gettext_lazy("Regular customers"), Decimal("5")),
+    (gettext_lazy("VIP customers"), Decimal("15")),
+]
+LOYALTY_STEPS = (
+    LoyaltyStep(share=1.0, at_least=0, group=0),  # from the first purchase
+    LoyaltyStep(share=0.10, at_least=3, group=1),
+    LoyaltyStep(share=0.025, at_least=6, group=2),
+    LoyaltyStep(share=0.003, at_least=10, group=None, personal_discount=Decimal("20")),
+)
+# The biggest spenders a manager would never leave out of the groups (checked at the end).
+TOP_SPENDERS = 5
+MIN_STEP_RANK = 3  # in a small shop, a step is still set by the third most frequent buyer or one further down
+TYPICAL_SALE_SAMPLE = 400  # sales drawn to learn a shop's typical purchase
 OPEN_HOUR, CLOSE_HOUR = 9, 21
 LINES_PER_SALE = (1, 2, 2, 3, 3, 3, 4, 4, 5)  # drawn per sale; a product drawn twice is one line
 PIECES = (1, 1, 1, 2, 2, 3)
 WEIGHED_UNITS = frozenset(("kg", "l", "m", "g", "ml"))
 CITIES = ("Toshkent", "Toshkent", "Samarqand", "Buxoro", "Andijon", "Namangan")
 OPENING_STOCK_LEFT = (0, 3, 8, 25, 60, 120, 200)  # what is left on the shelf today, per product or batch
-OPENING_STOCK_REASON = "Generated opening stock"
+REFUND_REASONS = (
+    gettext_lazy("The customer changed their mind"),
+    gettext_lazy("Damaged packaging"),
+    gettext_lazy("Expired product"),
+    gettext_lazy("Cashier's mistake"),
+)
 NO_DISCOUNT = Decimal("0.00")
+CUSTOMERS_BEFORE_DAYS = 400  # customers' cards were made up to this many days before the history
 NO_STATISTICS = (ZERO, 0, None, ZERO)
 
 CASH, CARD = PaymentMethod.CASH.value, PaymentMethod.CARD.value
@@ -128,6 +172,8 @@ class TenantPlan:
     busy_customer_purchases: int = 0
     with_batches: bool = False
     staff: list[tuple[str, str, str, str]] = field(default_factory=list)  # (username, first, last, role)
+    owner_name: tuple[str, str] | None = None  # (first, last); default: a name drawn like the customers'
+    language: str = "ru"  # the shop's language: what its generated texts are written in
 
 
 @dataclass(slots=True, eq=False)
@@ -174,6 +220,15 @@ class _SearchSource:
 def _password_hash(password: str) -> str:
     """One Argon2 hash per password and run: hashing is deliberately slow, shops share logins' password."""
     return make_password(password)
+
+
+def _round_amount(amount: Decimal) -> Decimal:
+    """`amount` down to two significant digits (1 234 567 -> 1 200 000), as a shop writes a rule."""
+    whole = int(amount)
+    if whole < 100:
+        return Decimal(whole)
+    unit = 10 ** (len(str(whole)) - 2)
+    return Decimal(whole // unit * unit)
 
 
 def _pick_method(rng: random.Random) -> str:
@@ -227,29 +282,41 @@ class ShopGenerator:
 
     # --- people and catalog -------------------------------------------------------------------
     def prepare(self) -> None:
-        """The rows written through the ORM: tenant, logins and memberships, groups, categories."""
+        """The rows written through the ORM: tenant, logins and memberships, groups, categories; and
+        the texts the history needs, in the shop's language (`generate()` may run in another process)."""
         self._mark = time_module.monotonic()
+        # The shop has been open since before its oldest customer card (see `_write_customers`).
+        self.since = self.now - timedelta(days=self.plan.days + CUSTOMERS_BEFORE_DAYS + 1)
         self._tenant_and_staff()
+        with translation.override(self.tenant.language):
+            self.texts = {
+                "opening": str(gettext_lazy("Opening stock")),
+                "sales": str(gettext_lazy("Sales of %(date)s")),
+                "refunds": str(gettext_lazy("Returns of %(date)s")),
+                "refund_reasons": [str(reason) for reason in REFUND_REASONS],
+                "group_rule": str(gettext_lazy("Discount %(percent)s%% from %(amount)s UZS of purchases")),
+                "group_first": str(gettext_lazy("From the first purchase")),
+            }
         self.specs = product_catalog(self.plan.products, self.rng)
         self.categories = {}
         for spec in self.specs:
             if spec["category"] not in self.categories:
                 self.categories[spec["category"]] = Category.objects.create(tenant=self.tenant, name=spec["category"])
+        Category.objects.filter(tenant=self.tenant).update(created_at=self.since, updated_at=self.since)
         self._timed("prepare")
 
     def _tenant_and_staff(self) -> None:
         plan = self.plan
-        self.tenant = Tenant.objects.create(name=plan.name)
+        self.tenant = Tenant.objects.create(name=plan.name, language=plan.language)
+        Tenant.objects.filter(pk=self.tenant.pk).update(created_at=self.since)
         self.zone = ZoneInfo(self.tenant.time_zone)
-        owner = User.objects.create(
-            username=plan.owner_username,
-            first_name="Owner",
-            last_name=plan.name[:40],
-            password=self.password_hash,
-            email=f"{plan.owner_username}@example.com",
-        )
-        Membership.objects.create(user=owner, tenant=self.tenant, role=Role.OWNER)
-        staff = plan.staff or [(f"{plan.owner_username}-cashier", "Kassir", "Bir", Role.CASHIER)]
+        first, last = plan.owner_name or self.names.person_parts(self.rng)[:2]
+        staff = [(plan.owner_username, first, last, Role.OWNER)]
+        if plan.staff:
+            staff.extend(plan.staff)
+        else:
+            first, last, _middle = self.names.person_parts(self.rng)
+            staff.append((f"{plan.owner_username}-cashier", first, last, Role.CASHIER))
         self.cashiers = []
         for username, first, last, role in staff:
             user = User.objects.create(
@@ -258,19 +325,25 @@ class ShopGenerator:
                 last_name=last,
                 password=self.password_hash,
                 email=f"{username}@example.com",
+                date_joined=self.since,
             )
             Membership.objects.create(user=user, tenant=self.tenant, role=role)
-            if role == Role.CASHIER:
+            if role == Role.OWNER:
+                owner = user
+            elif role == Role.CASHIER:
                 self.cashiers.append(user)
+        Membership.objects.filter(tenant=self.tenant).update(created_at=self.since)
         if not self.cashiers:
             self.cashiers.append(owner)
-        self.groups = [
-            CustomerGroup.objects.create(tenant=self.tenant, name=name, discount_percent=percent, description="")
-            for name, percent in GROUPS
-        ]
+        with translation.override(self.tenant.language):
+            self.groups = [
+                CustomerGroup.objects.create(tenant=self.tenant, name=str(name), discount_percent=percent)
+                for name, percent in GROUPS
+            ]
+        CustomerGroup.objects.filter(tenant=self.tenant).update(created_at=self.since, updated_at=self.since)
 
     def _catalog(self) -> None:
-        tenant, rng, now = self.tenant, self.rng, self.now
+        tenant, rng = self.tenant, self.rng
         first = self.ids.take(Product, len(self.specs))
         rows, self.products = [], []
         for offset, spec in enumerate(self.specs):
@@ -292,8 +365,8 @@ class ShopGenerator:
                     spec["unit"],
                     True,
                     Decimal(rng.choice((5, 10, 20))),
-                    now,
-                    now,
+                    self.since,
+                    self.since,
                 )
             )
             self.products.append(
@@ -345,16 +418,7 @@ class ShopGenerator:
         today = timezone.localtime(self.now, self.zone).date()
         first_day = today - timedelta(days=plan.days - 1)
         customer_first_id = self.ids.take(Customer, plan.customers)
-        group_of: list[int | None] = [None] * plan.customers
-        discount_of: list[Decimal] = [NO_DISCOUNT] * plan.customers
-        vip, regular = self.groups[2], self.groups[1]
         random_ = rng.random
-        for index in range(plan.customers):
-            roll = random_()
-            if roll < 0.15:
-                group = vip if roll < 0.03 else regular
-                group_of[index] = group.pk
-                discount_of[index] = group.discount_percent
 
         if plan.with_batches:
             self._plan_batches(first_day)
@@ -369,6 +433,36 @@ class ShopGenerator:
             busy_by_day[d] += 1
         # A refund happens on its day at CLOSE_HOUR - 1 (or right after the sale, if that is later).
         self.refund_times = [self._local(first_day + timedelta(days=d), CLOSE_HOUR - 1) for d in range(plan.days)]
+        now = self.now
+
+        # First who buys when (so that the loyalty steps can be set from how often customers buy),
+        # then what they buy.
+        many_customers = plan.customers > 1
+        customer_span = plan.customers - 1
+        purchases = [0] * plan.customers
+        schedule = []  # (day number, day, [(seconds after opening, customer index or None)])
+        for d in range(plan.days):
+            day = first_day + timedelta(days=d)
+            count = int(scale * weights[d] * rng.uniform(0.8, 1.2)) + busy_by_day[d]
+            if count == 0 or self._local(day, OPEN_HOUR - 1, 55) >= now:
+                continue  # no sales that day, or the shop has not opened yet today
+            opening = self._local(day, OPEN_HOUR)
+            seconds = sorted(rng.randrange(0, (CLOSE_HOUR - OPEN_HOUR) * 3600) for _ in range(count))
+            if day == today:
+                seconds = [offset for offset in seconds if opening + timedelta(seconds=offset) < now]
+            busy_left = busy_by_day[d]
+            busy_every = max(1, count // (busy_by_day[d] + 1))
+            sales = []
+            for n, offset in enumerate(seconds):
+                customer = None
+                if busy_left and n % busy_every == 0:
+                    customer, busy_left = 0, busy_left - 1
+                elif many_customers and random_() < CUSTOMER_SHARE:
+                    customer = 1 + int(customer_span * random_() ** 2)
+                if customer is not None:
+                    purchases[customer] += 1
+                sales.append((offset, customer))
+            schedule.append((d, day, sales))
 
         self.rows: dict[str, list[tuple]] = {name: [] for name in HISTORY_TABLES}
         # customer index -> [total, count, last purchase, points]
@@ -376,45 +470,39 @@ class ShopGenerator:
         self.days_rollup: dict[date, defaultdict] = defaultdict(lambda: defaultdict(lambda: ZERO))
         self.products_rollup: dict[tuple[date, int], list] = {}  # (day, product id) -> PRODUCT_SUMS
         self.customer_days: set[tuple[date, int]] = set()  # (day, customer id)
-        self.discount_of = discount_of
+        # Each customer's place on the loyalty ladder: step reached, group, personal and applied discount.
+        self.steps = self._loyalty_steps(purchases)
+        self.step_of = [0] * plan.customers
+        self.group_of: list[int | None] = [None] * plan.customers
+        self.personal_of: list[Decimal] = [NO_DISCOUNT] * plan.customers
+        self.discount_of: list[Decimal] = [NO_DISCOUNT] * plan.customers
         self.customer_first_id = customer_first_id
         self.loyalty = tenant.loyalty_percent
         self.last_day = plan.days - 1
         receipt_seq = 0
-        many_customers = plan.customers > 1
-        customer_span = plan.customers - 1
-        now = self.now
 
-        for d in range(plan.days):
-            day = first_day + timedelta(days=d)
-            count = int(scale * weights[d] * rng.uniform(0.8, 1.2)) + busy_by_day[d]
-            if count == 0:
-                continue
+        for d, day, sales in schedule:
             cashier = self.cashiers[d % len(self.cashiers)]
             shift_id = self.ids.take(CashSession)
             opened = self._local(day, OPEN_HOUR - 1, 55)
             closing = self._local(day, CLOSE_HOUR, 5)
             opening = self._local(day, OPEN_HOUR)
-            is_today = day == today
-            seconds = sorted(rng.randrange(0, (CLOSE_HOUR - OPEN_HOUR) * 3600) for _ in range(count))
-            busy_left = busy_by_day[d]
-            busy_every = max(1, count // (busy_by_day[d] + 1))
             receipt_prefix = f"{RECEIPT_PREFIX}-{day:%Y%m%d}-"
             shift_cash = ZERO
-            for n, offset in enumerate(seconds):
-                moment = opening + timedelta(seconds=offset)
-                if is_today and moment >= now:
-                    break
-                customer = None
-                if busy_left and n % busy_every == 0:
-                    customer, busy_left = 0, busy_left - 1
-                elif many_customers and random_() < CUSTOMER_SHARE:
-                    customer = 1 + int(customer_span * random_() ** 2)
+            for offset, customer in sales:
                 receipt_seq += 1
                 shift_cash += self._sale(
-                    shift_id, cashier.pk, customer, moment, d, day, f"{receipt_prefix}{receipt_seq:06d}"
+                    shift_id,
+                    cashier.pk,
+                    customer,
+                    opening + timedelta(seconds=offset),
+                    d,
+                    day,
+                    f"{receipt_prefix}{receipt_seq:06d}",
                 )
-            closed = not is_today
+                if customer is not None:
+                    self._climb(customer)
+            closed = day != today
             self.rows["shift"].append(
                 (
                     shift_id,
@@ -431,9 +519,10 @@ class ShopGenerator:
                     "",
                 )
             )
+        self._review_top_spenders()
 
         self._timed("plan")
-        self._write_customers(customer_first_id, group_of, self.stats)
+        self._write_customers(customer_first_id, self.stats)
         self._timed("customers")
         self._write_history()
         self._write_stock(first_day)
@@ -452,8 +541,86 @@ class ShopGenerator:
             "sales": len(self.rows["sale"]),
             "lines": len(self.rows["item"]),
             "refunds": len(self.rows["refund"]),
+            "loyalty_steps": [(amount, step.group, step.personal_discount) for amount, step in self.steps],
             "timings": self.timings,
         }
+
+    # --- the loyalty ladder -------------------------------------------------------------------
+    def _typical_sale(self) -> Decimal:
+        """The mean total of `TYPICAL_SALE_SAMPLE` purchases drawn as `_sale` draws them."""
+        rng, products = self.rng, self.products
+        total = ZERO
+        for _ in range(TYPICAL_SALE_SAMPLE):
+            chosen = set()
+            for _ in range(rng.choice(LINES_PER_SALE)):
+                product = products[int(len(products) * rng.random() ** 1.5)]
+                if product.id in chosen:
+                    continue
+                chosen.add(product.id)
+                drawn = rng.randrange(250, 3000) if product.unit in WEIGHED_UNITS else rng.choice(PIECES)
+                total += product.line(drawn)[1]
+        return total / TYPICAL_SALE_SAMPLE
+
+    def _loyalty_steps(self, purchases: list[int]) -> list[tuple[Decimal, LoyaltyStep]]:
+        """`LOYALTY_STEPS` with the spending that reaches each in this shop, as a shop would set it from
+        how often its customers buy (`purchases`: per customer) and what a purchase typically costs:
+        round amounts, each at least half as much again as the one before."""
+        typical = self._typical_sale()
+        ranked = sorted(purchases, reverse=True)
+        steps, previous = [], ZERO
+        for step in LOYALTY_STEPS:
+            rank = min(len(ranked), max(MIN_STEP_RANK, round(len(ranked) * step.share)))
+            count = max(step.at_least, ranked[rank - 1] if ranked else 0)
+            amount = _round_amount(max(typical * count, previous * Decimal("1.5")))
+            steps.append((amount, step))
+            previous = amount
+        return steps
+
+    def _climb(self, customer: int) -> None:
+        """Move the customer up the ladder as far as their spending (net of refunds) reaches; the new
+        discount applies from their next purchase on."""
+        reached = self.step_of[customer]
+        spent = self.stats[customer][0]
+        steps = self.steps
+        while reached < len(steps) and spent > 0 and spent >= steps[reached][0]:
+            reached += 1
+        if reached != self.step_of[customer]:
+            self._promote(customer, reached)
+
+    def _promote(self, customer: int, reached: int) -> None:
+        """Put the customer on the first `reached` steps of the ladder."""
+        for _amount, step in self.steps[self.step_of[customer] : reached]:
+            if step.group is None:
+                self.personal_of[customer] = step.personal_discount
+            else:
+                self.group_of[customer] = step.group
+        self.step_of[customer] = reached
+        group = self.group_of[customer]
+        group_discount = GROUPS[group][1] if group is not None else NO_DISCOUNT
+        self.discount_of[customer] = max(self.personal_of[customer], group_discount)
+
+    def _review_top_spenders(self) -> None:
+        """The manager's look at the list today: the biggest spenders get at least the first group
+        with a discount, had the ladder not lifted them there already."""
+        with_discount = next(n for n, (_a, step) in enumerate(self.steps) if step.group and GROUPS[step.group][1])
+        top = sorted(self.stats, key=lambda customer: self.stats[customer][0], reverse=True)[:TOP_SPENDERS]
+        for customer in top:
+            if self.stats[customer][0] > 0 and self.step_of[customer] <= with_discount:
+                self._promote(customer, with_discount + 1)
+
+    def describe_groups(self, steps: list[tuple[Decimal, int | None, Decimal]]) -> None:
+        """Write the rule of each group (from `generate()`'s `loyalty_steps`) into its description."""
+        for amount, group, _personal in steps:
+            if group is None:
+                continue
+            if amount:
+                rule = self.texts["group_rule"] % {
+                    "percent": f"{GROUPS[group][1]:f}",
+                    "amount": f"{int(amount):,}".replace(",", " "),
+                }
+            else:
+                rule = self.texts["group_first"]
+            CustomerGroup.objects.filter(pk=self.groups[group].pk).update(description=rule)
 
     def _plan_batches(self, first_day: date) -> None:
         for product in self.products:
@@ -650,7 +817,7 @@ class ShopGenerator:
                 qty,
                 points,
                 True,
-                "Generated: customer returned the goods",
+                self.rng.choice(self.texts["refund_reasons"]),
                 moment,
             )
         )
@@ -737,19 +904,21 @@ class ShopGenerator:
         )
 
     # --- writing ------------------------------------------------------------------------------
-    def _write_customers(self, first_id: int, group_of: list, stats: dict) -> None:
+    def _write_customers(self, first_id: int, stats: dict) -> None:
         rng, tenant_id, now, days = self.rng, self.tenant.pk, self.now, self.plan.days
+        group_ids = [group.pk for group in self.groups]
+        group_of, personal_of = self.group_of, self.personal_of
         random_, randrange, choice = rng.random, rng.randrange, rng.choice
         person = self.names.person_parts
         rows = []
         for index in range(self.plan.customers):
             first_name, last_name, middle_name = person(rng)
             phone = phone_for(index)
-            email = f"c{index}.{tenant_id}@example.uz" if random_() < 0.3 else ""
-            company = f"{last_name} va hamkorlar MChJ" if random_() < 0.04 else ""
+            email = email_for(first_name, last_name, index) if random_() < 0.3 else ""
+            company = company_for(last_name) if random_() < 0.04 else ""
             digest = _search_text(_SearchSource(first_name, last_name, middle_name, company, email, phone))
             total, count, last, points = stats.get(index, NO_STATISTICS)
-            created = now - timedelta(days=days + randrange(0, 400), seconds=randrange(86400))
+            created = now - timedelta(days=days + randrange(0, CUSTOMERS_BEFORE_DAYS), seconds=randrange(86400))
             rows.append(
                 (
                     first_id + index,
@@ -763,7 +932,8 @@ class ShopGenerator:
                     email,
                     digest,
                     choice(CITIES),
-                    group_of[index],
+                    None if group_of[index] is None else group_ids[group_of[index]],
+                    personal_of[index],
                     total,
                     count,
                     last,
@@ -787,6 +957,7 @@ class ShopGenerator:
                 "search_text",
                 "city",
                 "group_id",
+                "discount_percent",
                 "total_purchases",
                 "total_purchases_count",
                 "last_purchase_at",
@@ -945,7 +1116,9 @@ class ShopGenerator:
     def _write_stock(self, first_day: date) -> None:
         tenant_id, rng = self.tenant.pk, self.rng
         received_at = self._local(first_day, OPEN_HOUR - 2)
-        sale_times: dict[date, tuple] = {}  # day -> (sales' moment, reason, refunds' moment, reason)
+        opening = self.texts["opening"]
+        # day -> (sales' moment, reason, refunds' moment, reason, reference)
+        sale_times: dict[date, tuple] = {}
         movements, balances, batches = [], [], []
         for product in self.products:
             keys = [(b[0], b) for b in product.batches] or [(None, None)]
@@ -963,13 +1136,13 @@ class ShopGenerator:
                 if receive <= 0:
                     receive = left or Decimal(1)
                 cost = batch[2] if batch else product.cost
-                events.append((received_at, 0, MovementKind.RECEIPT, receive, batch_id, cost, OPENING_STOCK_REASON))
+                events.append((received_at, 0, MovementKind.RECEIPT, receive, batch_id, cost, "", opening))
                 for day, qty in sold.items():
                     times = sale_times.get(day) or sale_times.setdefault(day, self._day_times(day))
-                    events.append((times[0], 1, MovementKind.SALE, -qty, batch_id, cost, times[1]))
+                    events.append((times[0], 1, MovementKind.SALE, -qty, batch_id, cost, times[4], times[1]))
                 for day, qty in returned.items():
                     times = sale_times.get(day) or sale_times.setdefault(day, self._day_times(day))
-                    events.append((times[2], 2, MovementKind.REFUND, qty, batch_id, cost, times[3]))
+                    events.append((times[2], 2, MovementKind.REFUND, qty, batch_id, cost, times[4], times[3]))
                 if batch:
                     batches.append(
                         (
@@ -986,7 +1159,7 @@ class ShopGenerator:
                     )
             events.sort(key=lambda e: (e[0], e[1]))
             first = self.ids.take(StockMovement, len(events))
-            for n, (moment, _order, kind, qty, batch_id, cost, reason) in enumerate(events):
+            for n, (moment, _order, kind, qty, batch_id, cost, reference, reason) in enumerate(events):
                 on_hand += qty
                 movements.append(
                     (
@@ -998,7 +1171,7 @@ class ShopGenerator:
                         qty,
                         on_hand,
                         cost,
-                        "GENERATED",
+                        reference,
                         reason,
                         None,
                         moment,
@@ -1041,12 +1214,16 @@ class ShopGenerator:
         self._table(StockBalance, ["id", "tenant_id", "product_id", "quantity", "updated_at"], balances)
 
     def _day_times(self, day: date) -> tuple:
-        """The ledger's daily movements: sales at closing time, refunds a minute later."""
+        """The ledger's daily movements: sales at closing time, refunds a minute later (today: by now,
+        not later, so that what the till sells next comes after them); the day's receipts' prefix as
+        their reference."""
+        shown = {"date": f"{day:%d.%m.%Y}"}
         return (
-            self._local(day, CLOSE_HOUR),
-            f"Generated: sales of {day:%Y-%m-%d}",
-            self._local(day, CLOSE_HOUR, 1),
-            f"Generated: refunds of {day:%Y-%m-%d}",
+            min(self._local(day, CLOSE_HOUR), self.now - timedelta(seconds=1)),
+            self.texts["sales"] % shown,
+            min(self._local(day, CLOSE_HOUR, 1), self.now),
+            self.texts["refunds"] % shown,
+            f"{RECEIPT_PREFIX}-{day:%Y%m%d}",
         )
 
 
@@ -1158,6 +1335,8 @@ def generate_shops(
                     summaries.append(summary)
                     log(summary)
         log({"shops stored": len(shops), "workers": workers, "seconds": round(time_module.monotonic() - started, 1)})
+        for shop, summary in zip(shops, summaries, strict=True):
+            shop.describe_groups(summary["loyalty_steps"])
         started = time_module.monotonic()
         for statement in recreate:
             cursor.execute(statement)

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from savdo.demo.generator import TenantPlan, generate_shops
+from savdo.demo.management.commands.demo import require_migrated_database
 from savdo.tenancy.models import Tenant
 
 BIG_NAME = "Bench big shop"
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        require_migrated_database()
         if opts["customers"] < 1 or opts["tenants"] < 1 or opts["days"] < 1 or opts["sales"] < 0:
             raise CommandError("--customers, --tenants and --days must be at least 1, --sales at least 0.")
         if opts["workers"] is not None and opts["workers"] < 1:
