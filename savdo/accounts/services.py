@@ -16,15 +16,22 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from savdo.accounts import lockout
 from savdo.accounts.models import RevokedAccessToken, User
 from savdo.accounts.signals import access_token_revoked
 from savdo.core.phones import normalize_phone, region_of_phone
 from savdo.tenancy.models import Membership, Role, Tenant
 
+# The claim of an access token naming the refresh token issued with it (its `jti`): the session a
+# sign-out without the refresh token ends.
+SESSION_CLAIM = "sid"
+
 
 def token_pair(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)  # also records the OutstandingToken
-    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+    access = refresh.access_token
+    access[SESSION_CLAIM] = refresh[api_settings.JTI_CLAIM]
+    return {"access": str(access), "refresh": str(refresh)}
 
 
 @transaction.atomic
@@ -100,24 +107,33 @@ def user_register(
 
 
 def user_authenticate(*, request, username: str, password: str) -> User:
-    """Check credentials through Django's backends (django-axes counts failures per username,
-    whatever the client address).
+    """Check credentials through Django's backends, under the lock-outs of `savdo.accounts.lockout`:
+    django-axes counts failures per username *and* client address, and a username that failed too
+    often from any addresses waits for its turn.
 
     `request` is the Django HttpRequest (axes reads and marks it). Raises AuthenticationFailed (401)
-    for wrong credentials or an inactive user, and AxesBackendPermissionDenied (rendered as 429)
-    once the username has failed AXES_FAILURE_LIMIT times within the cool-off. A success clears
-    the username's failures.
+    for wrong credentials or an inactive user, LoginBackoff (429) for an attempt on a username in
+    backoff that comes before its turn (no password is checked then), and
+    AxesBackendPermissionDenied (rendered as 429) once the username has failed AXES_FAILURE_LIMIT
+    times from this address within the cool-off. A success clears this address's failures of the
+    username.
     """
-    user = authenticate(request=request, username=username, password=password)
+    lockout.username_backoff_check(username)
+    axes_answer: dict = {}  # axes writes "error" into it when it refuses without checking the password
+    user = authenticate(request=request, username=username, password=password, response_context=axes_answer)
     if getattr(request, "axes_locked_out", False):
         # axes' middleware would swap the response for its own HTML page; the lock-out is raised
         # here instead, so each surface renders it as a 429 in its own error shape.
         request.axes_locked_out = False
+        if "error" not in axes_answer:  # this wrong password was checked, and it reached the limit
+            lockout.username_failed(username)
         raise AxesBackendPermissionDenied("Too many failed login attempts.")
     if user is None:
+        lockout.username_failed(username)
         raise AuthenticationFailed(_("Invalid username or password."))
+    lockout.username_signed_in(username)
     # Tokens are the sign-in here (no session `login()`): tell Django's auth listeners, so that axes
-    # clears the username's failure count and `last_login` is kept.
+    # clears the failure count of this username and address and `last_login` is kept.
     user_logged_in.send(sender=type(user), request=request, user=user)
     return user
 
@@ -165,9 +181,22 @@ def _blacklist(token: RefreshToken, user: User) -> None:
         raise InvalidToken(_("Token is blacklisted")) from exc
 
 
+def _blacklist_session(access: AccessToken, user: User) -> None:
+    """Refuse the refresh token issued with `access` (named by its SESSION_CLAIM), if it is this
+    user's; one already refused (rotated, signed out) stays so."""
+    session = access.get(SESSION_CLAIM)
+    if not session:  # issued before sessions were named: only the access token can be refused
+        return
+    outstanding = OutstandingToken.objects.filter(jti=session, user=user).first()
+    if outstanding is not None:
+        BlacklistedToken.objects.get_or_create(token=outstanding)
+
+
 @transaction.atomic
 def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) -> None:
-    """Sign out: the given refresh token and the access token of this request are refused afterwards.
+    """Sign out: the session ends. The access token of this request, the refresh token issued with
+    it (found from the access token, so the client need not send it) and the refresh token given,
+    if any, are refused afterwards on every surface.
 
     A refresh token that is invalid, already used or another user's is refused (InvalidToken) and
     nothing is written. Revocations past their token's expiry are dropped on the way.
@@ -181,6 +210,7 @@ def user_logout(*, user: User, access: AccessToken | None, refresh: str | None) 
             raise InvalidToken(_("Token belongs to another user."))
         _blacklist(token, user)
     if access is not None:
+        _blacklist_session(access, user)
         RevokedAccessToken.objects.filter(expires_at__lt=timezone.now()).delete()
         RevokedAccessToken.objects.get_or_create(
             jti=access[api_settings.JTI_CLAIM],

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from savdo.analytics import constants, selectors
 from savdo.analytics.models import RFMBase, RFMBaseCustomer, RFMBaseDay, StockSnapshot
+from savdo.core.dates import local_day_bounds
 from savdo.customers.models import Customer
 from savdo.sales.models import DailySales, Refund, Sale
-from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date, local_day_bounds, tenant_zone
+from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date, tenant_zone
 from savdo.tenancy.models import Tenant
 
 UPDATE_CHUNK = 1000

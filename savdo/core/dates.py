@@ -6,17 +6,21 @@ through one parser, `parse_query_date`, or through the serializer field and the 
 `MAX_QUERY_DATE`, else a 400 whose message names that range, in the request's language. The range
 leaves room on both sides for the arithmetic reports do with a date (a default period of a year
 before it, the day after it, the tenant's UTC offset), so no date a client can type overflows.
+Moments (`?due_before=2025-01-31T18:00`) have the same rules and range: `parse_query_datetime`,
+`QueryDateTimeField`, `QueryDateTimeFilter`.
 
 `local_day_bounds` turns local days into the UTC instants that bound them; at the ends of Python's
 calendar it clamps instead of raising `OverflowError`, for callers that reach it without the parser.
 """
 
 from datetime import MINYEAR, UTC, date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import django_filters
 from django import forms
-from django.utils.dateparse import parse_date
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -24,6 +28,7 @@ MIN_QUERY_DATE = date(1900, 1, 1)
 MAX_QUERY_DATE = date(2999, 12, 31)
 
 INVALID_QUERY_DATE = _("Enter a valid date from %(min)s to %(max)s in the format YYYY-MM-DD.")
+INVALID_QUERY_DATETIME = _("Enter a valid date and time from %(min)s to %(max)s in the format YYYY-MM-DDThh:mm.")
 
 EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC)
 LATEST_INSTANT = datetime.max.replace(tzinfo=UTC)
@@ -76,7 +81,11 @@ def optional_query_date(query_params, field: str) -> date | None:
 
 class QueryDateField(serializers.DateField):
     """A serializer's date query parameter: `parse_query_date`'s rules, rendered as DRF's DateField
-    (`format: date` in the schema)."""
+    (`format: date` in the schema, its description naming the range)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", f"A date (YYYY-MM-DD) from {MIN_QUERY_DATE} to {MAX_QUERY_DATE}.")
+        super().__init__(**kwargs)
 
     def to_internal_value(self, value):
         day = query_date_or_none(value)
@@ -104,6 +113,78 @@ class QueryDateFilter(django_filters.DateFilter):
     field_class = QueryDateFormField
 
 
+# --- moments ---------------------------------------------------------------------------------------
+
+
+def query_datetime_message() -> str:
+    """The refusal of a moment outside the allowed range or not a moment, in the active language."""
+    return INVALID_QUERY_DATETIME % {"min": MIN_QUERY_DATE.isoformat(), "max": MAX_QUERY_DATE.isoformat()}
+
+
+def query_datetime_or_none(value) -> datetime | None:
+    """`value` (ISO 8601 text such as `2025-01-31T18:00`, `...+05:00` or `...Z`, or a bare date for its
+    midnight; or a datetime) as an aware datetime whose date lies in the allowed range; a moment
+    without an offset is read in the current time zone. None when it is not one."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            moment = parse_datetime(text)
+            if moment is None and (day := parse_date(text)) is not None:
+                moment = datetime.combine(day, time.min)
+        except ValueError:  # well formed but impossible: 2024-02-30T10:00, 10:61
+            return None
+    else:
+        return None
+    if moment is None or not MIN_QUERY_DATE <= moment.date() <= MAX_QUERY_DATE:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def parse_query_datetime(value, *, field: str) -> datetime:
+    """The moment a client gave in query parameter `field`: `query_datetime_or_none`'s rules, else
+    DRF's ValidationError `{field: [message]}` naming the allowed range."""
+    moment = query_datetime_or_none(value)
+    if moment is None:
+        raise serializers.ValidationError({field: [query_datetime_message()]})
+    return moment
+
+
+class QueryDateTimeField(serializers.DateTimeField):
+    """A serializer's moment query parameter with `parse_query_datetime`'s rules."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", f"A moment (ISO 8601) from {MIN_QUERY_DATE} to {MAX_QUERY_DATE}.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        moment = query_datetime_or_none(value)
+        if moment is None:
+            raise serializers.ValidationError(query_datetime_message(), code="invalid")
+        return moment
+
+
+class QueryDateTimeFormField(forms.DateTimeField):
+    """The form field behind `QueryDateTimeFilter` (empty: no filter)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        moment = query_datetime_or_none(value)
+        if moment is None:
+            raise forms.ValidationError(query_datetime_message(), code="invalid")
+        return moment
+
+
+class QueryDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """django-filter's IsoDateTimeFilter with `parse_query_datetime`'s rules."""
+
+    field_class = QueryDateTimeFormField
+
+
 # --- local days as instants ----------------------------------------------------------------------
 
 
@@ -111,7 +192,10 @@ def _zone(where) -> tzinfo:
     """A tenant's (or anything with a `time_zone` name's) zone, or a tzinfo as given."""
     if isinstance(where, tzinfo):
         return where
-    return ZoneInfo(where.time_zone)
+    try:
+        return ZoneInfo(where.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):  # a mistyped zone falls back to the project's
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 def local_midnight(day: date, where) -> datetime:

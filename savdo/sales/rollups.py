@@ -19,7 +19,7 @@ number of lines. The statement is raw SQL: it renews the read caches' versions i
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from savdo.core import counts
+from savdo.core.dates import local_day_bounds
 from savdo.core.money import ZERO, ZERO_QTY
 from savdo.core.sql import prepared
 from savdo.sales.choices import PaymentMethod, SaleStatus
@@ -57,15 +58,6 @@ def tenant_zone(tenant: Tenant) -> ZoneInfo:
 def local_date(tenant: Tenant, moment: datetime) -> date:
     """The tenant's calendar date at `moment` (what "today" and daily reports mean)."""
     return timezone.localtime(moment, tenant_zone(tenant)).date()
-
-
-def local_day_bounds(tenant: Tenant, first: date, last: date) -> tuple[datetime, datetime]:
-    """[start, end) in aware datetimes covering local days `first`..`last` inclusive."""
-    zone = tenant_zone(tenant)
-    return (
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-    )
 
 
 @dataclass

@@ -6,13 +6,13 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from savdo.core.dates import local_day_bounds
 from savdo.core.fixed import FixedQuery
 from savdo.core.money import ZERO, ZERO_QTY, money
 from savdo.core.phones import phone_search_digits
 from savdo.customers.models import Customer
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
 from savdo.sales.models import CashSession, Payment, Refund, RefundPayment, Sale, SaleItem
-from savdo.core.dates import local_day_bounds
 from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date
 from savdo.tenancy.models import Tenant
 

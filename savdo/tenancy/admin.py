@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from savdo.tenancy.models import Membership, Tenant
+from savdo.tenancy.models import Invitation, Membership, Tenant
 
 
 class MembershipInline(admin.TabularInline):
@@ -24,3 +24,12 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role", "is_active"]
     search_fields = ["user__username", "user__email", "tenant__name"]
     raw_id_fields = ["user", "tenant"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["login", "tenant", "role", "status", "created_at", "responded_at"]
+    list_filter = ["status", "role"]
+    search_fields = ["login", "tenant__name"]
+    raw_id_fields = ["tenant", "user", "invited_by"]
+    readonly_fields = ["created_at", "responded_at"]

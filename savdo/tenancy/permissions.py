@@ -1,6 +1,6 @@
 """Role-based permission: a view declares which roles may run each action."""
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
 from savdo.tenancy.roles import ALL_ROLES
@@ -13,6 +13,7 @@ class HasTenantRole(BasePermission):
     unless set). The tenant itself is resolved by the surface's base view before this runs.
     """
 
+    # Lazy: DRF renders it when it refuses, in the request's language (not the one active at import).
     message = _("Your role does not allow this action.")
 
     def has_permission(self, request, view) -> bool:

@@ -4,7 +4,10 @@ Rules (enforced here for every caller):
 - only an owner or an administrator manages staff;
 - an administrator can neither make anyone an owner nor change, deactivate or reactivate an
   owner: only another owner can;
-- the tenant always keeps at least one active owner.
+- the tenant always keeps at least one active owner;
+- a store creates new users itself (with a password), but an existing user joins only by accepting
+  the store's invitation: the store learns nothing about a user it names (whether they exist, their
+  profile) until they accept, and its answer is the same whether the name is anybody's or not.
 
 Every write locks the tenant's row first, so two owners demoting each other at the same moment
 are applied one after the other and the second is refused.
@@ -12,14 +15,15 @@ are applied one after the other and the second is refused.
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status as http
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 from savdo.accounts.services import user_create
-from savdo.tenancy.models import Membership, Role, Tenant
+from savdo.tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant
 from savdo.tenancy.roles import ADMINS
 
 
@@ -71,50 +75,43 @@ def _fresh(membership: Membership) -> Membership:
     return Membership.objects.select_related("user", "tenant").get(pk=membership.pk)
 
 
+def _already_member_message(membership: Membership) -> str:
+    if membership.is_active:
+        return _("This user is already a member of this store.")
+    return _("This user is a deactivated member of this store: reactivate them instead.")
+
+
 @transaction.atomic
 def membership_create(
     *,
     actor: Membership,
     username: str,
+    password: str,
     role: str = Role.CASHIER,
-    password: str | None = None,
     first_name: str = "",
     last_name: str = "",
     email: str = "",
     phone: str = "",
 ) -> Membership:
-    """Add a member to the actor's tenant.
+    """Create a new user and make them a member of the actor's tenant with `role`.
 
-    With `password`: a new user is created (username and email must be free, the password passes
-    Django's validators, the phone is E.164). Without: the existing user with that username
-    (case-insensitive) joins; the other profile fields are then ignored. Someone who is already
-    a member (active or deactivated) is refused: reactivate a deactivated member instead.
-    Preconditions: the actor is an owner or an admin; only an owner adds an owner.
+    The username and email must be free, the password passes Django's validators, the phone is
+    E.164 (`accounts.services.user_create`). An existing user joins by invitation instead
+    (`invitation_create`). Preconditions: the actor is an owner or an admin; only an owner adds an
+    owner.
     """
     _require_staff_admin(actor)
     _check_role(actor=actor, role=role)
     tenant = actor.tenant
     _lock_tenant(tenant)
-    User = get_user_model()
-    username = (username or "").strip()
-    if password is None:
-        user = User.objects.filter(username__iexact=username).first()
-        if user is None:
-            raise ValidationError(
-                {"username": [_("No user with this username. Give a password to create a new user.")]}
-            )
-    else:
-        user = user_create(
-            username=username, password=password, first_name=first_name, last_name=last_name, email=email, phone=phone
-        )
-    existing = Membership.objects.filter(tenant=tenant, user=user).first()
-    if existing is not None:
-        message = (
-            _("This user is already a member of this store.")
-            if existing.is_active
-            else _("This user is a deactivated member of this store: reactivate them instead.")
-        )
-        raise ValidationError({"username": [message]})
+    user = user_create(
+        username=(username or "").strip(),
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+    )
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
     return _fresh(membership)
 
@@ -176,3 +173,126 @@ def membership_reactivate(*, membership: Membership, actor: Membership) -> Membe
         membership.is_active = True
         membership.save(update_fields=["is_active"])
     return _fresh(membership)
+
+
+# --- invitations -------------------------------------------------------------------------------------
+
+
+class InvitationNotPending(APIException):
+    """An invitation already accepted, declined or cancelled (400, `{"status": "error", "message"}`)."""
+
+    status_code = http.HTTP_400_BAD_REQUEST
+    default_code = "invitation_not_pending"
+    default_detail = gettext_lazy("This invitation has already been answered or cancelled.")
+
+
+def invited_user(login: str):
+    """The account `login` names: the user with that username, else (for an email) the user with
+    that email, case-insensitive; None when nobody has it."""
+    User = get_user_model()
+    user = User.objects.filter(username__iexact=login).first()
+    if user is None and "@" in login:
+        user = User.objects.filter(email__iexact=login).first()
+    return user
+
+
+def _lock_invitation(invitation: Invitation) -> Invitation:
+    return Invitation.objects.select_for_update().get(pk=invitation.pk)
+
+
+def _move(invitation: Invitation, status: str) -> None:
+    if not invitation.may_become(status):
+        raise InvitationNotPending()
+    invitation.status = status
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+
+
+@transaction.atomic
+def invitation_create(*, actor: Membership, login: str, role: str = Role.CASHIER) -> Invitation:
+    """Invite the user `login` names (a username or an email) to the actor's tenant with `role`.
+
+    The invitation is made whether or not such a user exists, and the store's answer is the same
+    either way: it sees only what it typed. Refused (400 on `login`): a blank login, one already
+    invited and pending (the database's partial unique constraint decides between concurrent
+    invitations), one naming a member of this store (the store lists its members anyway).
+    Preconditions: the actor is an owner or an admin; only an owner invites an owner.
+    """
+    _require_staff_admin(actor)
+    _check_role(actor=actor, role=role)
+    login = (login or "").strip()
+    if not login:
+        raise ValidationError({"login": [_("This field may not be blank.")]})
+    tenant = actor.tenant
+    _lock_tenant(tenant)
+    user = invited_user(login)
+    if user is not None:
+        existing = Membership.objects.filter(tenant=tenant, user=user).first()
+        if existing is not None:
+            raise ValidationError({"login": [_already_member_message(existing)]})
+    pending = _("This user has already been invited to this store.")
+    if Invitation.objects.filter(tenant=tenant, login__iexact=login, status=InvitationStatus.PENDING).exists():
+        raise ValidationError({"login": [pending]})
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                tenant=tenant, login=login, user=user, role=role, invited_by=actor.user
+            )
+    except IntegrityError as exc:  # invited by a concurrent request a moment ago
+        raise ValidationError({"login": [pending]}) from exc
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation of the actor's tenant.
+
+    Preconditions: the actor is an owner or an admin; an invitation to become an owner is an
+    owner's to withdraw. Another tenant's invitation is 404; one no longer pending is refused (400).
+    """
+    _require_staff_admin(actor)
+    if invitation.tenant_id != actor.tenant_id:
+        raise NotFound()
+    if invitation.role == Role.OWNER and actor.role != Role.OWNER:
+        raise PermissionDenied(_("Only an owner can change or remove another owner."))
+    invitation = _lock_invitation(invitation)
+    _move(invitation, InvitationStatus.CANCELLED)
+    return invitation
+
+
+def _require_invitee(*, user, invitation: Invitation) -> None:
+    if invitation.user_id is None or invitation.user_id != user.pk:
+        raise NotFound()
+
+
+@transaction.atomic
+def invitation_accept(*, user, invitation: Invitation) -> Membership:
+    """The invited user accepts: they become a member of the store with the invitation's role.
+
+    Preconditions: `user` is the user the invitation named (anyone else: 404); it is pending (400).
+    Locks the tenant's row, then the invitation, as the other staff writes do. Someone who became a
+    member meanwhile is refused (400) and the invitation stays pending.
+    """
+    _require_invitee(user=user, invitation=invitation)
+    _lock_tenant(invitation.tenant)
+    invitation = _lock_invitation(invitation)
+    if invitation.status != InvitationStatus.PENDING:
+        raise InvitationNotPending()
+    existing = Membership.objects.filter(tenant_id=invitation.tenant_id, user=user).first()
+    if existing is not None:
+        raise ValidationError({"non_field_errors": [_already_member_message(existing)]})
+    _move(invitation, InvitationStatus.ACCEPTED)
+    membership = Membership.objects.create(tenant_id=invitation.tenant_id, user=user, role=invitation.role)
+    return _fresh(membership)
+
+
+@transaction.atomic
+def invitation_decline(*, user, invitation: Invitation) -> Invitation:
+    """The invited user declines: the invitation is closed and nothing else changes.
+
+    Preconditions: `user` is the user the invitation named (anyone else: 404); it is pending (400).
+    """
+    _require_invitee(user=user, invitation=invitation)
+    invitation = _lock_invitation(invitation)
+    _move(invitation, InvitationStatus.DECLINED)
+    return invitation

@@ -150,11 +150,14 @@ def test_owner_staffs_store_and_task_goes_through_review(owner, tenant):
 
 
 def test_staff_added_existing_user_acts_in_new_store(owner, tenant, other_owner):
-    """An existing user (owner elsewhere) joins as cashier and picks the store with X-Tenant-Key."""
+    """An existing user (owner elsewhere), invited as cashier, accepts and picks the store with
+    X-Tenant-Key."""
     response = owner.client.post(
         "/api/users/staff/", {"username": other_owner.user.username, "role": "cashier"}, format="json"
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    accepted = client_for(other_owner.user).post(f"/api/users/invitations/{response.json()['id']}/accept/")
+    assert accepted.status_code == 200, accepted.content
     client = client_for(other_owner.user, tenant)
     assert client.get("/api/tasks/tasks/").status_code == 200
     assert client.post("/api/tasks/tasks/", {"title": "x"}, format="json").status_code == 403

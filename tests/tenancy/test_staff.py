@@ -146,20 +146,45 @@ def test_add_taken_username_or_email_is_400(owner, user):
     assert _snapshot() == before
 
 
-def test_add_existing_user_by_username(owner, tenant, other_owner):
-    response = owner.client.post(STAFF, {"username": other_owner.user.username.upper()}, format="json")
-    assert response.status_code == 201, response.content
-    assert (response.json()["id"], response.json()["role"]) == (other_owner.user.pk, "cashier")
+def test_naming_an_existing_user_invites_them_and_shows_only_what_was_typed(owner, tenant, other_owner):
+    before = _snapshot()
+    typed = other_owner.user.username.upper()
+    response = owner.client.post(STAFF, {"username": typed}, format="json")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert {key: body[key] for key in ("login", "role", "status")} == {
+        "login": typed,
+        "role": "cashier",
+        "status": "pending",
+    }
+    assert set(body) == {
+        "id",
+        "login",
+        "role",
+        "role_display",
+        "status",
+        "status_display",
+        "invited_by",
+        "created_at",
+        "responded_at",
+    }
+    # not a member until they accept: nothing of theirs changed, their token is refused here
+    assert _snapshot() == before
+    assert client_for(other_owner.user, tenant).get("/api/tasks/tasks/").status_code == 403
+    accepted = client_for(other_owner.user).post(f"/api/users/invitations/{body['id']}/accept/")
+    assert accepted.status_code == 200, accepted.content
     # Their own store is untouched; they act in ours with X-Tenant-Key.
     assert Membership.objects.get(user=other_owner.user, tenant=other_owner.tenant).role == "owner"
+    assert Membership.objects.get(user=other_owner.user, tenant=tenant).role == "cashier"
     assert client_for(other_owner.user, tenant).get("/api/tasks/tasks/").status_code == 200
 
 
-def test_add_unknown_user_without_password_and_existing_member_are_400(owner, cashier):
+def test_an_unknown_name_and_an_existing_member_without_password(owner, cashier):
     before = _snapshot()
     response = owner.client.post(STAFF, {"username": "nobody"}, format="json")
-    assert response.status_code == 400
-    assert "username" in response.json()
+    assert response.status_code == 202  # the same answer as for a user who exists
+    assert response.json()["login"] == "nobody"
+    assert _snapshot() == before
     response = owner.client.post(STAFF, {"username": cashier.user.username}, format="json")
     assert response.json() == {"username": ["Этот пользователь уже работает в магазине."]}
     services.membership_deactivate(membership=cashier.membership, actor=owner.membership)
@@ -296,7 +321,9 @@ def test_list_filters_and_search(owner, tenant):
 def test_services_refuse_non_admins(tenant, owner):
     manager = Member(tenant, Role.MANAGER)
     with pytest.raises(PermissionDenied):
-        services.membership_create(actor=manager.membership, username=UserFactory().username)
+        services.membership_create(actor=manager.membership, username="newcomer", password=PASSWORD)
+    with pytest.raises(PermissionDenied):
+        services.invitation_create(actor=manager.membership, login=UserFactory().username)
     with pytest.raises(PermissionDenied):
         services.membership_deactivate(membership=owner.membership, actor=manager.membership)
 

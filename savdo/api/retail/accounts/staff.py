@@ -1,16 +1,24 @@
-"""Staff of the request's store (`/api/users/staff/`): list, add, change role, deactivate, reactivate.
+"""Staff of the request's store (`/api/users/staff/`): list, add, invite, change role, deactivate,
+reactivate.
 
 Documents 000/001 register an owner with their store but never say how a cashier joins it; this
 is that missing piece. Owner and admin only. A member is addressed by their **user id** (the same
 id tasks take in `assigned_to`), so `/api/users/staff/{user_id}/`.
 
-- list / retrieve / create (201) / PATCH `{role}` answer DRF's plain shapes, like the other CRUD
+- list / retrieve / create / PATCH `{role}` answer DRF's plain shapes, like the other CRUD
   endpoints of the retail surface;
+- `POST /api/users/staff/` with a `password` creates a new user and makes them a member (201, the
+  member); without one it invites the existing user named by `username` (or `email`): 202 with the
+  invitation, which shows only what the store typed, whether or not anybody has that name. The
+  user joins when they accept it (`/api/users/invitations/`, savdo/api/retail/accounts/invitations.py);
+- `/api/users/staff/invitations/`: the store's invitations (list, retrieve, create, `cancel/`,
+  `DELETE` cancels too);
 - the commands `deactivate/` and `reactivate/` answer `{"status", "message", "data"}` (001's
   command envelope); `DELETE` deactivates too and answers 204.
 """
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
@@ -19,8 +27,8 @@ from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
 from savdo.api.retail.conventions import RetailViewSet, success
-from savdo.tenancy import services
-from savdo.tenancy.models import Membership, Role
+from savdo.tenancy import selectors, services
+from savdo.tenancy.models import Invitation, InvitationStatus, Membership, Role
 from savdo.tenancy.roles import ADMINS
 
 
@@ -58,21 +66,62 @@ class StaffMemberSerializer(serializers.ModelSerializer):
 
 
 class StaffCreateSerializer(serializers.Serializer):
-    """A new user (give `password`) or an existing one (`username` only) joining with `role`."""
+    """A new user (give `password`) joining with `role`, or an invitation to an existing user named
+    by `username` or `email` (no `password`)."""
 
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150, required=False)
     role = serializers.ChoiceField(choices=Role.choices, default=Role.CASHIER)
     password = serializers.CharField(
         max_length=128,
         required=False,
         write_only=True,
         style={"input_type": "password"},
-        help_text="Creates a new user; leave out to add an existing user by username.",
+        help_text="Creates a new user; leave out to invite an existing user by username or email.",
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if not attrs.get("username") and ("password" in attrs or not attrs.get("email")):
+            raise serializers.ValidationError({"username": [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
+
+class StaffInvitationSerializer(serializers.ModelSerializer):
+    """An invitation as the inviting store sees it: what it typed, the role, the state. Nothing
+    about the user it names (not even whether there is one)."""
+
+    role_display = serializers.CharField(source="get_role_display", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    invited_by = serializers.IntegerField(source="invited_by_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "login",
+            "role",
+            "role_display",
+            "status",
+            "status_display",
+            "invited_by",
+            "created_at",
+            "responded_at",
+        ]
+        read_only_fields = fields
+
+
+class StaffInvitationCreateSerializer(serializers.Serializer):
+    login = serializers.CharField(max_length=254, help_text="The user's username or email.")
+    role = serializers.ChoiceField(choices=Role.choices, default=Role.CASHIER)
+
+
+class StaffInvitationEnvelopeSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    message = serializers.CharField()
+    data = StaffInvitationSerializer()
 
 
 class StaffRoleSerializer(serializers.Serializer):
@@ -101,9 +150,9 @@ USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, d
     list=extend_schema(summary="Staff of the store", parameters=[]),
     retrieve=extend_schema(summary="One staff member", parameters=[USER_ID]),
     create=extend_schema(
-        summary="Add a staff member (a new user, or an existing one by username)",
+        summary="Add a staff member (a new user), or invite an existing user by username or email",
         request=StaffCreateSerializer,
-        responses={201: StaffMemberSerializer},
+        responses={201: StaffMemberSerializer, 202: StaffInvitationSerializer},
     ),
     partial_update=extend_schema(summary="Change a member's role", parameters=[USER_ID], request=StaffRoleSerializer),
     destroy=extend_schema(summary="Deactivate a member (same as deactivate/)", parameters=[USER_ID]),
@@ -138,6 +187,16 @@ class StaffViewSet(
         payload = StaffCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
+        if "password" not in data:
+            field = "username" if data.get("username") else "email"
+            try:
+                invitation = services.invitation_create(actor=request.membership, login=data[field], role=data["role"])
+            except DjangoValidationError as exc:  # the service names the login `login`; here it is `field`
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+                raise serializers.ValidationError(
+                    {field if key == "login" else key: value for key, value in errors.items()}
+                ) from exc
+            return Response(StaffInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
         membership = services.membership_create(actor=request.membership, **data)
         return Response(StaffMemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
@@ -165,3 +224,72 @@ class StaffViewSet(
     def reactivate(self, request, *args, **kwargs):
         membership = services.membership_reactivate(membership=self.get_object(), actor=request.membership)
         return success(StaffMemberSerializer(membership).data, message=_("Staff member reactivated."))
+
+
+class StaffInvitationFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=InvitationStatus.choices)
+    role = django_filters.ChoiceFilter(choices=Role.choices)
+
+    class Meta:
+        model = Invitation
+        fields = ["status", "role"]
+
+
+INVITATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The invitation's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The store's invitations"),
+    retrieve=extend_schema(summary="One invitation of the store", parameters=[INVITATION_ID]),
+    create=extend_schema(
+        summary="Invite an existing user by username or email",
+        request=StaffInvitationCreateSerializer,
+        responses={202: StaffInvitationSerializer},
+    ),
+    destroy=extend_schema(summary="Cancel an invitation (same as cancel/)", parameters=[INVITATION_ID]),
+)
+class StaffInvitationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    RetailViewSet,
+):
+    """The store's invitations (`/api/users/staff/invitations/`). Owner and admin only."""
+
+    queryset = Invitation.objects.none()  # the model for the schema; rows come from get_queryset()
+    serializer_class = StaffInvitationSerializer
+    default_roles = ADMINS
+    lookup_value_regex = r"\d+"
+    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter, OrderingFilter]
+    filterset_class = StaffInvitationFilter
+    search_fields = ["login"]
+    ordering_fields = ["created_at", "login", "status"]
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        # Invitation is not TenantOwned (like Membership, it is the link to a tenant): scope it here.
+        return selectors.invitation_list_of_tenant(tenant=self.request.tenant)
+
+    def create(self, request, *args, **kwargs):
+        payload = StaffInvitationCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation = services.invitation_create(actor=request.membership, **payload.validated_data)
+        return Response(StaffInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+    def destroy(self, request, *args, **kwargs):
+        services.invitation_cancel(actor=request.membership, invitation=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Cancel an invitation",
+        parameters=[INVITATION_ID],
+        request=None,
+        responses={200: StaffInvitationEnvelopeSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, *args, **kwargs):
+        invitation = services.invitation_cancel(actor=request.membership, invitation=self.get_object())
+        return success(StaffInvitationSerializer(invitation).data, message=_("Invitation cancelled."))

@@ -1,6 +1,6 @@
 from django.urls import re_path
 
-from savdo.api.retail.accounts import staff, views
+from savdo.api.retail.accounts import invitations, staff, views
 from savdo.api.retail.conventions import retail_router
 
 urlpatterns = [
@@ -10,7 +10,10 @@ urlpatterns = [
     re_path(r"^api/users/profile/?$", views.ProfileView.as_view(), name="retail-profile"),
 ]
 
-# Staff of the store (/api/users/staff/): see savdo/api/retail/accounts/staff.py.
+# Staff of the store (/api/users/staff/, its invitations /api/users/staff/invitations/): see
+# savdo/api/retail/accounts/staff.py; a user's own invitations (/api/users/invitations/): invitations.py.
 staff_router = retail_router()
+staff_router.register(r"api/users/staff/invitations", staff.StaffInvitationViewSet, basename="retail-staff-invitation")
 staff_router.register(r"api/users/staff", staff.StaffViewSet, basename="retail-staff")
+staff_router.register(r"api/users/invitations", invitations.MyInvitationViewSet, basename="retail-invitation")
 urlpatterns += staff_router.urls

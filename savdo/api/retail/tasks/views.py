@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from savdo.api.retail.conventions import RetailModelViewSet, RetailViewSet, success
 from savdo.api.retail.tasks import serializers
+from savdo.core.dates import QueryDateTimeFilter
 from savdo.tasks import selectors, services
 from savdo.tasks.choices import TaskCategory, TaskPriority, TaskStatus
 from savdo.tasks.models import Task, TaskComment, TaskTemplate
@@ -36,8 +37,8 @@ class TaskFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=TaskCategory.choices)
     assigned_to = django_filters.NumberFilter(field_name="assigned_to_id", help_text="User id of the assignee.")
     created_by = django_filters.NumberFilter(field_name="created_by_id")
-    due_after = django_filters.IsoDateTimeFilter(field_name="due_date", lookup_expr="gte")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_date", lookup_expr="lt")
+    due_after = QueryDateTimeFilter(field_name="due_date", lookup_expr="gte")
+    due_before = QueryDateTimeFilter(field_name="due_date", lookup_expr="lt")
     # `priority` orders by urgency (low < medium < high < urgent), not alphabetically.
     ordering = django_filters.OrderingFilter(
         fields=(
