@@ -313,6 +313,21 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/",
     "ENUM_NAME_OVERRIDES": {
         "InvitationStatusEnum": "savdo.tenancy.models.InvitationStatus",
+        "TaskStatusEnum": "savdo.tasks.choices.TaskStatus",
+        "TaskPriorityEnum": "savdo.tasks.choices.TaskPriority",
+        "TaskCategoryEnum": "savdo.tasks.choices.TaskCategory",
+        "TicketStatusEnum": "savdo.support.choices.TicketStatus",
+        "TicketPriorityEnum": "savdo.support.choices.TicketPriority",
+        "TicketCategoryEnum": "savdo.support.choices.TicketCategory",
+        "CustomerStatusEnum": "savdo.customers.models.CustomerStatus",
+        "SimStatusEnum": "savdo.telecom.choices.SimStatus",
+        "ContractStatusEnum": "savdo.telecom.choices.ContractStatus",
+        "PaymentStatusEnum": "savdo.telecom.choices.PaymentStatus",
+        "DealStatusEnum": "savdo.crm.choices.DealStatus",
+        "ChatStatusEnum": "savdo.messaging.choices.ChatStatus",
+        "SaleStatusEnum": "savdo.sales.choices.SaleStatus",
+        "ShiftStatusEnum": "savdo.sales.choices.ShiftStatus",
+        "ClientStatusEnum": "savdo.customers.clients.CLIENT_STATUSES",
     },
     "APPEND_COMPONENTS": {
         "securitySchemes": {

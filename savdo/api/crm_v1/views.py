@@ -9,7 +9,7 @@ Roles (the user's role in the store, as the login answer's `role`):
 """
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
@@ -192,7 +192,7 @@ class CustomerViewSet(CrmModelViewSet):
     object_key = "customer"
     rows_key = "customers"
     deleted_message = "Customer deleted successfully"
-    not_found_message = gettext_lazy("Customer not found.")
+    not_found_message = pgettext_lazy("crm", "Customer not found.")
     read_cache = {"list": ("customers",), "retrieve": ("customers",)}
     error_fields = {
         "display_name": "name",
@@ -238,7 +238,7 @@ class DealViewSet(CrmModelViewSet):
     object_key = "deal"
     rows_key = "deals"
     deleted_message = "Deal deleted successfully"
-    not_found_message = gettext_lazy("Deal not found.")
+    not_found_message = pgettext_lazy("crm", "Deal not found.")
     read_cache = {"list": ("crm", "customers"), "retrieve": ("crm", "customers")}
     error_fields = {"customer": "customerId"}
 
@@ -273,7 +273,7 @@ class ActivityViewSet(CrmModelViewSet):
     default_roles = ALL_ROLES
     object_key = "activity"
     rows_key = "activities"
-    not_found_message = gettext_lazy("Activity not found.")
+    not_found_message = pgettext_lazy("crm", "Activity not found.")
     read_cache = {"list": ("crm", "customers"), "retrieve": ("crm", "customers")}
     error_fields = {"customer": "customerId"}
 
