@@ -267,7 +267,11 @@ SIMPLE_JWT = {
 # --- REST framework ---------------------------------------------------------------------------
 MAX_PAGE_SIZE = int(os.environ.get("SAVDO_MAX_PAGE_SIZE", "500"))
 MAX_BODY_BYTES = int(os.environ.get("SAVDO_MAX_BODY_BYTES", str(1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_BODY_BYTES
+# Bulk routes (document 002's import of up to 10,000 clients, ~2.5 MB) take larger bodies; the
+# middleware holds every other route to MAX_BODY_BYTES.
+MAX_BULK_BODY_BYTES = int(os.environ.get("SAVDO_MAX_BULK_BODY_BYTES", str(16 * 1024 * 1024)))
+BULK_BODY_PATHS = ("/api/clients/import",)
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(MAX_BODY_BYTES, MAX_BULK_BODY_BYTES)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 REST_FRAMEWORK = {

@@ -61,8 +61,10 @@ class RequestLimitsMiddleware:
             size = int(length)
         except ValueError:
             size = 0
-        if size > settings.MAX_BODY_BYTES:
+        bulk = request.path.rstrip("/") in settings.BULK_BODY_PATHS
+        limit = settings.MAX_BULK_BODY_BYTES if bulk else settings.MAX_BODY_BYTES
+        if size > limit:
             with translation.override(translation.get_language_from_request(request)):
-                message = _("Request body is too large (at most %(limit)s bytes).") % {"limit": settings.MAX_BODY_BYTES}
+                message = _("Request body is too large (at most %(limit)s bytes).") % {"limit": limit}
                 return error_response_for_path(request.path, 413, "PAYLOAD_TOO_LARGE", message)
         return self.get_response(request)

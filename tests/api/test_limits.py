@@ -42,3 +42,14 @@ def test_surface_paginations_cap_the_page_size(settings):
     for pagination in (RetailPagination, TelecomPagination):
         assert pagination.page_size_query_param == "page_size"
         assert pagination.max_page_size == settings.MAX_PAGE_SIZE
+
+
+def test_the_clients_import_takes_a_bulk_body_and_other_routes_do_not(settings):
+    from django.test import Client
+
+    settings.MAX_BODY_BYTES = 1000
+    settings.MAX_BULK_BODY_BYTES = 100_000
+    body = "x" * 5000
+    client = Client()
+    assert client.post("/api/clients/import", body, content_type="application/json").status_code != 413
+    assert client.post("/api/clients", body, content_type="application/json").status_code == 413
