@@ -69,7 +69,7 @@ def _texts(obj) -> set[str]:
     values = set()
     for field in obj._meta.concrete_fields:
         value = getattr(obj, field.attname)
-        if field.choices or field.name in ("search_text", "status"):  # vocabulary, not data
+        if field.choices or field.name in ("search_text", "status", "document_type"):  # vocabulary, not data
             continue
         if isinstance(value, str) and len(value) >= 7 and not value.isdigit():
             values.add(value)

@@ -173,7 +173,7 @@ def test_customer_get(client, tenant):
 def test_customer_get_unknown_is_404(client, other_tenant):
     foreign = CustomerFactory(tenant=other_tenant)
     for pk in (foreign.pk, 999999):
-        assert error(client.get(f"{V1}/customers/{pk}"), 404, "NOT_FOUND")["message"] == "Покупатель не найден"
+        assert error(client.get(f"{V1}/customers/{pk}"), 404, "NOT_FOUND")["message"] == "Клиент не найден."
 
 
 # --- POST /customers -----------------------------------------------------------------------------------
