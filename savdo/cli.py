@@ -15,13 +15,15 @@ def gunicorn_argv(args: argparse.Namespace) -> list[str]:
     """gunicorn's command line for `savdo serve`'s options."""
     argv = [
         "gunicorn",
-        "savdo.wsgi:application",
+        # Requests are read whole on an event loop before a thread of the pool (--threads) handles
+        # them, so slow clients cannot hold the threads (savdo/front.py).
+        "savdo.front:application",
+        "--worker-class",
+        "asgi",
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--threads",
-        str(args.threads),
         # One access-log line per request comes from Django (savdo.api.middleware.AccessLogMiddleware).
         "--access-logfile",
         "/dev/null",
@@ -124,6 +126,7 @@ def _serve(argv: list[str]) -> None:
         return
     from gunicorn.app.wsgiapp import WSGIApplication
 
+    os.environ["SAVDO_THREADS"] = str(args.threads)  # the size of savdo.front's pool in each worker
     sys.argv = gunicorn_argv(args)
     WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
 
