@@ -94,12 +94,16 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         if user is not None and user.is_authenticated:
             self._actor_token = audit_context.set_actor(user.pk)
 
-    def finalize_response(self, request, response, *args, **kwargs):
-        token = getattr(self, "_actor_token", None)
-        if token is not None:
-            audit_context.reset_actor(token)
-            self._actor_token = None
-        return super().finalize_response(request, response, *args, **kwargs)
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            # Also when an exception escapes DRF (a lost connection, a bug): a thread serves one
+            # request after another, and the next one must not act as this one's user.
+            token = getattr(self, "_actor_token", None)
+            if token is not None:
+                audit_context.reset_actor(token)
+                self._actor_token = None
 
     # --- writing -----------------------------------------------------------------------------
     def _instance_kwargs(self, instance) -> dict:

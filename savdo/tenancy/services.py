@@ -10,7 +10,8 @@ Rules (enforced here for every caller):
   profile) until they accept, and its answer is the same whether the name is anybody's or not.
 
 Every write locks the tenant's row first, so two owners demoting each other at the same moment
-are applied one after the other and the second is refused.
+are applied one after the other and the second is refused. Every write is in the store's change log
+(who, when, what changed), in the same transaction.
 """
 
 from django.contrib.auth import get_user_model
@@ -23,6 +24,7 @@ from rest_framework import status as http
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 from savdo.accounts.services import user_create
+from savdo.audit.services import change_record
 from savdo.tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant
 from savdo.tenancy.roles import ADMINS
 
@@ -113,6 +115,12 @@ def membership_create(
         phone=phone,
     )
     membership = Membership.objects.create(tenant=tenant, user=user, role=role)
+    change_record(
+        instance=membership,
+        action="create",
+        changes={"user": [None, user.pk], "role": [None, role]},
+        actor_id=actor.user_id,
+    )
     return _fresh(membership)
 
 
@@ -133,6 +141,9 @@ def membership_change_role(*, membership: Membership, actor: Membership, role: s
         return _fresh(membership)
     if role != Role.OWNER:
         _require_another_owner(membership)
+    change_record(
+        instance=membership, action="change_role", changes={"role": [membership.role, role]}, actor_id=actor.user_id
+    )
     membership.role = role
     membership.save(update_fields=["role"])
     return _fresh(membership)
@@ -156,6 +167,9 @@ def membership_deactivate(*, membership: Membership, actor: Membership) -> Membe
     _require_another_owner(membership)
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    change_record(
+        instance=membership, action="deactivate", changes={"is_active": [True, False]}, actor_id=actor.user_id
+    )
     return _fresh(membership)
 
 
@@ -172,6 +186,9 @@ def membership_reactivate(*, membership: Membership, actor: Membership) -> Membe
     if not membership.is_active:
         membership.is_active = True
         membership.save(update_fields=["is_active"])
+        change_record(
+            instance=membership, action="reactivate", changes={"is_active": [False, True]}, actor_id=actor.user_id
+        )
     return _fresh(membership)
 
 
@@ -200,9 +217,12 @@ def _lock_invitation(invitation: Invitation) -> Invitation:
     return Invitation.objects.select_for_update().get(pk=invitation.pk)
 
 
-def _move(invitation: Invitation, status: str) -> None:
+def _move(invitation: Invitation, status: str, actor_id: int) -> None:
     if not invitation.may_become(status):
         raise InvitationNotPending()
+    change_record(
+        instance=invitation, action=status, changes={"status": [invitation.status, status]}, actor_id=actor_id
+    )
     invitation.status = status
     invitation.responded_at = timezone.now()
     invitation.save(update_fields=["status", "responded_at"])
@@ -240,6 +260,12 @@ def invitation_create(*, actor: Membership, login: str, role: str = Role.CASHIER
             )
     except IntegrityError as exc:  # invited by a concurrent request a moment ago
         raise ValidationError({"login": [pending]}) from exc
+    change_record(
+        instance=invitation,
+        action="create",
+        changes={"login": [None, login], "role": [None, role]},
+        actor_id=actor.user_id,
+    )
     return invitation
 
 
@@ -256,7 +282,7 @@ def invitation_cancel(*, actor: Membership, invitation: Invitation) -> Invitatio
     if invitation.role == Role.OWNER and actor.role != Role.OWNER:
         raise PermissionDenied(_("Only an owner can change or remove another owner."))
     invitation = _lock_invitation(invitation)
-    _move(invitation, InvitationStatus.CANCELLED)
+    _move(invitation, InvitationStatus.CANCELLED, actor.user_id)
     return invitation
 
 
@@ -281,8 +307,14 @@ def invitation_accept(*, user, invitation: Invitation) -> Membership:
     existing = Membership.objects.filter(tenant_id=invitation.tenant_id, user=user).first()
     if existing is not None:
         raise ValidationError({"non_field_errors": [_already_member_message(existing)]})
-    _move(invitation, InvitationStatus.ACCEPTED)
+    _move(invitation, InvitationStatus.ACCEPTED, user.pk)
     membership = Membership.objects.create(tenant_id=invitation.tenant_id, user=user, role=invitation.role)
+    change_record(
+        instance=membership,
+        action="create",
+        changes={"user": [None, user.pk], "role": [None, invitation.role]},
+        actor_id=user.pk,
+    )
     return _fresh(membership)
 
 
@@ -294,5 +326,5 @@ def invitation_decline(*, user, invitation: Invitation) -> Invitation:
     """
     _require_invitee(user=user, invitation=invitation)
     invitation = _lock_invitation(invitation)
-    _move(invitation, InvitationStatus.DECLINED)
+    _move(invitation, InvitationStatus.DECLINED, user.pk)
     return invitation

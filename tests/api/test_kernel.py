@@ -171,3 +171,19 @@ class TestChangeLogEndpoints(EndpointChecks):
     def make_object(self, tenant):
         tag = Tag.objects.create(tenant=tenant, name=f"tag-{Tag.objects.count()}")
         return change_record(instance=tag, action="create", after={"name": tag.name})
+
+
+def test_the_actor_does_not_outlive_a_request_that_failed(tenant, monkeypatch):
+    """A thread serves one request after another: after an exception that escapes DRF, the next
+    request (a webhook, a job) must not be logged as this request's user."""
+    from savdo.audit.context import current_actor_id
+    from tests.api.kernel_urls import TagViewSet
+
+    def broken(self, request, *args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(TagViewSet, "list", broken)
+    owner = Member(tenant, Role.OWNER)
+    with pytest.raises(RuntimeError):
+        owner.client.get("/api/_kernel/tags/")
+    assert current_actor_id() is None

@@ -288,3 +288,18 @@ def test_concurrent_invitations_of_one_login_make_one_and_one_acceptance_one_mem
     assert sum(isinstance(result, Exception) for result in results) == 2, results
     status = Invitation.objects.get(pk=invitation.pk).status
     assert (status == InvitationStatus.ACCEPTED) == Membership.objects.filter(tenant=tenant, user=invitee).exists()
+
+
+def test_invitations_and_their_answers_are_in_the_change_log(owner, tenant, stranger):
+    invited = owner.client.post(STAFF, {"username": stranger.username, "role": "manager"}, format="json").json()
+    client_for(stranger).post(f"{MINE}{invited['id']}/accept/")
+    membership = Membership.objects.get(user=stranger, tenant=tenant)
+    rows = owner.client.get("/api/changelog/?object_type=tenancy.invitation").json()["results"]
+    assert sorted((row["action"], row["user"], str(row["changes"])) for row in rows) == sorted(
+        [
+            ("create", owner.user.pk, str({"login": [None, stranger.username], "role": [None, "manager"]})),
+            ("accepted", stranger.pk, str({"status": ["pending", "accepted"]})),
+        ]
+    )
+    joined = owner.client.get(f"/api/changelog/?object_type=tenancy.membership&object_id={membership.pk}").json()
+    assert [(row["action"], row["user"]) for row in joined["results"]] == [("create", stranger.pk)]

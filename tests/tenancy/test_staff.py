@@ -344,3 +344,31 @@ def test_two_owners_demoting_each_other_at_once_leave_one_owner():
         assert len(refused) == 1
         # The loser is refused either as no longer an owner or as the last owner's demoter.
         assert isinstance(refused[0], PermissionDenied | services.LastOwnerRefused), refused
+
+
+# --- the change log -----------------------------------------------------------------------------
+
+
+def test_every_staff_write_is_in_the_change_log(owner, tenant, cashier):
+    added = owner.client.post(STAFF, _new_staff_payload(), format="json").json()
+    owner.client.patch(f"{STAFF}{cashier.user.pk}/", {"role": "manager"}, format="json")
+    owner.client.patch(f"{STAFF}{cashier.user.pk}/", {"role": "manager"}, format="json")  # no change: no row
+    owner.client.post(f"{STAFF}{cashier.user.pk}/deactivate/")
+    owner.client.post(f"{STAFF}{cashier.user.pk}/reactivate/")
+    rows = owner.client.get("/api/changelog/?object_type=tenancy.membership").json()["results"]
+    logged = sorted((row["action"], row["object_id"], row["user"], str(row["changes"])) for row in rows)
+    assert logged == sorted(
+        [
+            (
+                "create",
+                added["membership_id"],
+                owner.user.pk,
+                str({"user": [None, added["id"]], "role": [None, "cashier"]}),
+            ),
+            ("change_role", cashier.membership.pk, owner.user.pk, str({"role": ["cashier", "manager"]})),
+            ("deactivate", cashier.membership.pk, owner.user.pk, str({"is_active": [True, False]})),
+            ("reactivate", cashier.membership.pk, owner.user.pk, str({"is_active": [False, True]})),
+        ]
+    )
+    other_store = Member(TenantFactory(), Role.OWNER)
+    assert other_store.client.get("/api/changelog/?object_type=tenancy.membership").json()["count"] == 0
