@@ -367,6 +367,13 @@ class Customer(TenantOwned, TimeStamped):
             models.Index(fields=["tenant", "customer_type"], name="customer_tenant_type_idx"),
             models.Index(fields=["tenant", "discount_percent"], name="customer_tenant_discount_idx"),
             models.Index(F("tenant"), customer_sort_name(), F("id"), name="customer_tenant_sortname_idx"),
+            # A message from a messenger finds its customer by the messenger's id (savdo/messaging).
+            models.Index(
+                fields=["tenant", "whatsapp_jid"], condition=~Q(whatsapp_jid=""), name="customer_tenant_wa_idx"
+            ),
+            models.Index(
+                fields=["tenant", "telegram_user_id"], condition=~Q(telegram_user_id=""), name="customer_tenant_tg_idx"
+            ),
         ]
 
     def __str__(self) -> str:
