@@ -186,10 +186,19 @@ if REDIS_URL:
             "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
             # Parallel test workers share one Redis database: each keeps its own keys.
             "KEY_PREFIX": "savdo" + os.environ.get("PYTEST_XDIST_WORKER", ""),
+            # Every key names the database it was computed from (savdo/core/cacheident.py): two
+            # databases on one Redis, or a restored one, never meet each other's answers.
+            "KEY_FUNCTION": "savdo.core.cacheident.make_key",
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "savdo"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "savdo",
+            "KEY_FUNCTION": "savdo.core.cacheident.make_key",
+        }
+    }
 
 # Adding a line to a pending sale (a scan, add-item) commits without waiting for the disk flush
 # (savdo/core/batching.py, `commit_without_flush`): a crash can lose the last moment of cart lines,
@@ -209,6 +218,15 @@ SAVDO_LOCAL_ANSWERS_MB = int(os.environ.get("SAVDO_LOCAL_ANSWERS_MB", "32"))
 # role, bound to their tenant. SAVDO_RLS=0 turns it off (the policies stay, nothing is bound by them).
 SAVDO_DB_APP_ROLE = os.environ.get("SAVDO_DB_APP_ROLE", "savdo_app")
 SAVDO_RLS = os.environ.get("SAVDO_RLS", "1") not in ("0", "false", "False", "")
+# Messengers (savdo/messaging): the public base of the webhook URLs a channel shows (behind a proxy;
+# otherwise the request's own host), how replies and webhook registrations leave the request
+# (thread, inline or off, see savdo/messaging/jobs.py) and the providers' API addresses.
+SAVDO_PUBLIC_URL = os.environ.get("SAVDO_PUBLIC_URL", "").rstrip("/")
+SAVDO_MESSAGING_BACKGROUND = os.environ.get("SAVDO_MESSAGING_BACKGROUND", "thread")
+if SAVDO_MESSAGING_BACKGROUND not in ("thread", "inline", "off"):
+    raise ImproperlyConfigured("SAVDO_MESSAGING_BACKGROUND must be thread, inline or off.")
+SAVDO_TELEGRAM_API_URL = os.environ.get("SAVDO_TELEGRAM_API_URL", "")
+SAVDO_WHATSAPP_CLOUD_API_URL = os.environ.get("SAVDO_WHATSAPP_CLOUD_API_URL", "")
 _SHARED_CACHE_FEATURES = {
     "SAVDO_PRINCIPAL_CACHE": SAVDO_PRINCIPAL_CACHE,
     "SAVDO_CACHED_COUNTS": SAVDO_CACHED_COUNTS,
