@@ -15,6 +15,7 @@ In front of it in production, a proxy that buffers request bodies does the same 
 
 import asyncio
 import io
+import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 
 from savdo.wsgi import application as wsgi_application
+
+logger = logging.getLogger("savdo.front")
 
 BODY_TIMEOUT = float(os.environ.get("SAVDO_BODY_TIMEOUT", "30"))
 
@@ -169,7 +172,12 @@ class BufferedWSGI:
         finally:
             close = getattr(result, "close", None)
             if close is not None:
-                close()  # Django's request_finished: in this thread, with this thread's connection
+                try:
+                    close()  # Django's request_finished: in this thread, with this thread's connection
+                except Exception:
+                    # The answer is complete: what fails after it (a connection lost while being
+                    # released) is logged, as a WSGI server that has sent the answer would.
+                    logger.exception("error while finishing %s %s", scope["method"], scope["path"])
 
     async def _lifespan(self, receive, send) -> None:
         while True:

@@ -27,7 +27,7 @@ import re
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import DatabaseError, connections
 
 POLICY = "savdo_tenant_isolation"
 SETTING = "savdo.tenant_id"
@@ -113,8 +113,13 @@ def leave(using: str = "default") -> None:
     connection.savdo_rls_bound = None
     if connection.connection is None or connection.needs_rollback:  # closed: a new one starts unbound
         return
-    with connection.cursor() as cursor:
-        cursor.execute(RELEASE)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(RELEASE)
+    except DatabaseError:
+        # The connection died after the request's last statement (a restart, pg_terminate_backend):
+        # the answer is complete and must go out. Drop the connection; a new one starts unbound.
+        connection.close()
 
 
 def _bind_first(execute, sql, params, many, context):

@@ -144,3 +144,20 @@ def test_the_middleware_leaves_other_errors_alone():
     request = RequestFactory().get("/api/customers/customers/")
     assert middleware.process_exception(request, ValueError("x")) is None
     assert middleware.process_exception(request, OperationalError("deadlock detected")) is None
+
+
+def test_a_connection_lost_after_the_last_statement_does_not_spoil_the_answer(tenant):
+    """The end of a request releases the connection's tenant binding; if the connection died after
+    the view's last statement, the release drops it quietly and the answer stands (found by the
+    fault drill: these were 500s for checkouts that had committed)."""
+    from savdo.core import rls
+
+    if not rls.enabled(connection):
+        pytest.skip("row-level security is off")
+    rls.enter(tenant.pk)
+    Customer.objects.for_tenant(tenant).count()  # binds the connection
+    assert connection.savdo_rls_bound == tenant.pk
+    kill_connection()
+    rls.leave()  # must not raise
+    assert connection.connection is None
+    assert Customer.objects.for_tenant(tenant).count() >= 0  # a new connection, unbound
