@@ -13,9 +13,9 @@ Usage (one class per resource; the checks come from the base)::
             return CustomerFactory(tenant=tenant)
 
 What every such class then checks:
-- 401 without a token on the list, the detail and every extra path (any method);
-- another tenant's object is 404 on detail/update/delete and every extra path, and absent from
-  the list;
+- 401 without a token on the list, the detail, every extra path and every command (its method);
+- another tenant's object is 404 on detail/update/delete, every extra path and every command (and
+  a command on it changes nothing), and absent from the list;
 - a `tenant`/`tenant_id` in a create payload is ignored: the row lands in the caller's tenant;
 - each `forbidden` (method, path, role) answers 403 and changes nothing;
 - the list runs the same number of queries for 2 rows as for 12 (no per-row round trips).
@@ -36,7 +36,7 @@ def _results(body: Any) -> list:
     """The rows of a list response, whatever the surface's envelope."""
     if isinstance(body, list):
         return body
-    for key in ("results", "clients", "customers", "data", "items"):
+    for key in ("results", "clients", "chats", "channels", "customers", "data", "items"):
         value = body.get(key) if isinstance(body, dict) else None
         if isinstance(value, list):
             return value
@@ -51,6 +51,9 @@ class EndpointChecks:
     list_path: ClassVar[str | None] = None
     detail_path: ClassVar[str | None] = None
     extra_paths: ClassVar[list[str]] = []
+    # (method, path template with {pk}) of commands on one object (POST/DELETE actions), sent with
+    # an empty body: 401 anonymous, 404 and nothing changed on another tenant's object.
+    commands: ClassVar[list[tuple[str, str]]] = []
     create_payload: ClassVar[Callable[[Any], dict] | None] = None
     # (method, path template with {pk}, role) that must answer 403.
     forbidden: ClassVar[list[tuple[str, str, str]]] = []
@@ -69,10 +72,14 @@ class EndpointChecks:
     def test_anonymous_is_401(self, anon, tenant):
         obj = self.make_object(tenant)
         paths = [p for p in [self.list_path] if p] + [self._path(p, obj) for p in self._object_paths()]
-        assert paths, "configure list_path or detail_path"
+        assert paths or self.commands, "configure list_path, detail_path or commands"
         for path in paths:
             response = anon.get(path, HTTP_X_TENANT_KEY=tenant.key)
             assert response.status_code == 401, (path, response.status_code, response.content[:200])
+        for method, template in self.commands:
+            path = self._path(template, obj)
+            response = getattr(anon, method)(path, {}, format="json", HTTP_X_TENANT_KEY=tenant.key)
+            assert response.status_code == 401, (method, path, response.status_code, response.content[:200])
         if self.list_path and self.create_payload:
             response = anon.post(self.list_path, self.create_payload(tenant), format="json")
             assert response.status_code == 401
@@ -85,6 +92,13 @@ class EndpointChecks:
             path = self._path(template, foreign)
             response = mine.client.get(path)
             assert response.status_code == 404, (path, response.status_code, response.content[:200])
+        if self.commands:
+            before = self._snapshot()
+            for method, template in self.commands:
+                path = self._path(template, foreign)
+                response = getattr(mine.client, method)(path, {}, format="json")
+                assert response.status_code == 404, (method, path, response.status_code, response.content[:200])
+            assert self._snapshot() == before, "a command on another tenant's object changed data"
         if self.detail_path:
             path = self._path(self.detail_path, foreign)
             assert mine.client.patch(path, {}, format="json").status_code in (404, 405)
