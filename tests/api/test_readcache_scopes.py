@@ -73,13 +73,9 @@ def store(tenant, clock):  # noqa: F811
     return shop
 
 
-def _undeclared_reads(shop, settings) -> tuple[list[str], list[str]]:
-    """(paths checked, what each reads beyond what it declares)."""
+def _cached_paths(shop):
+    """(path, query, view class, declared scopes) of every cached GET route, on `shop`'s data."""
     tenant = shop.tenant
-    owner = Member(tenant, Role.OWNER)
-    settings.SAVDO_RESPONSE_CACHE = False
-    scopes_by_table = _scopes_by_table()
-    checked, undeclared = [], []
     for regex, callback in _routes():
         cached = _cached_actions(callback)
         if not cached:
@@ -91,14 +87,24 @@ def _undeclared_reads(shop, settings) -> tuple[list[str], list[str]]:
             continue
         assert resolve(path).func is callback, path
         query = {"phone": shop.customers[0].phone} if path.endswith("search_by_phone/") else {}
+        (declared,) = cached.values()
+        yield path, query, callback.cls, declared
+
+
+def _undeclared_reads(shop, settings) -> tuple[list[str], list[str]]:
+    """(paths checked, what each reads beyond what it declares)."""
+    owner = Member(shop.tenant, Role.OWNER)
+    settings.SAVDO_RESPONSE_CACHE = False
+    scopes_by_table = _scopes_by_table()
+    checked, undeclared = [], []
+    for path, query, _view, declared in _cached_paths(shop):
         with CaptureQueriesContext(connection) as queries:
             response = owner.client.get(path, query)
         assert response.status_code == 200, (path, response.status_code, response.content[:300])
-        (declared,) = cached.values()
         read = {
             scopes_by_table[table]
-            for query in queries.captured_queries
-            for table in TABLE.findall(query["sql"])
+            for captured in queries.captured_queries
+            for table in TABLE.findall(captured["sql"])
             if table in scopes_by_table
         }
         checked.append(path)
@@ -120,3 +126,17 @@ def test_a_scope_left_out_is_found(store, settings, monkeypatch):
     _, undeclared = _undeclared_reads(store, settings)
     assert [line.split(":")[0] for line in undeclared] == ["/api/analytics/customer-analytics/at-risk/"]
     assert "reads ['customers']" in undeclared[0]
+
+
+def test_answers_shared_by_role_are_the_same_for_every_member_of_the_role(store, settings):
+    """A view that shares cached answers among the members of a role must give them all the same
+    answer (computed afresh here): nothing in it may depend on who asks."""
+    settings.SAVDO_RESPONSE_CACHE = False
+    tenant = store.tenant
+    first, second = Member(tenant, Role.MANAGER), Member(tenant, Role.MANAGER)
+    shared = [(path, query) for path, query, view, _ in _cached_paths(store) if view.read_cache_shared_by_role]
+    assert shared, "no view shares its answers by role"
+    for path, query in shared:
+        answers = [member.client.get(path, query) for member in (first, second)]
+        assert [a.status_code for a in answers] == [200, 200], path
+        assert answers[0].content == answers[1].content, path

@@ -71,6 +71,9 @@ def _check_length(period: selectors.Period) -> None:
 class AnalyticsViewSet(RetailViewSet):
     default_roles = MANAGERS
     filter_backends: list = []
+    # The store's reports are the same for every manager: one cached answer serves them all
+    # (tests/api/test_readcache_scopes.py holds every member of a role to the same answer).
+    read_cache_shared_by_role = True
 
 
 # --- 4.1 daily sales ---------------------------------------------------------------------------------
