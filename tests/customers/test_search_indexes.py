@@ -66,10 +66,13 @@ def many_customers(tenant):
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
 def test_search_uses_the_trigram_index_and_the_phone_btree(many_customers):
     tenant = many_customers
-    for term, hits in (("иван12", None), ("+998 90 000 12", None), ("c1235@ex", 1)):
+    # A run of phone digits that half the store shares ("99890000...") is as cheap through the tenant
+    # index as through the trigram one, and the planner picks either from ANALYZE's sample: for it
+    # only the full scan is ruled out.
+    for term, hits, trigram in (("иван12", None, True), ("+998 90 000 12", None, False), ("c1235@ex", 1, True)):
         queryset = selectors.customer_search(selectors.customer_list(tenant=tenant), term)
         plan = queryset.explain()
-        assert "customer_search_trgm" in plan, (term, plan)
+        assert not trigram or "customer_search_trgm" in plan, (term, plan)
         assert "Seq Scan on customers_customer " not in plan, (term, plan)
         if hits is not None:
             assert queryset.count() == hits
