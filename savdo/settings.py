@@ -351,11 +351,9 @@ SPECTACULAR_SETTINGS = {
         "ShiftStatusEnum": "savdo.sales.choices.ShiftStatus",
         "ClientStatusEnum": "savdo.customers.clients.CLIENT_STATUSES",
     },
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "TenantKey": {"type": "apiKey", "in": "header", "name": "X-Tenant-Key"},
-        }
-    },
+    # Paths are absolute (/api/...): the server is wherever the schema was read from.
+    "SERVERS": [{"url": "/"}],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "savdo.api.schema.postprocess"],
 }
 
 # --- Language and time ------------------------------------------------------------------------

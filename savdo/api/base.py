@@ -178,6 +178,8 @@ class SignInViewMixin:
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
+    # Wrong credentials (or a bad refresh token) are a 401: the OpenAPI schema documents it.
+    checks_credentials = True
 
     def get_authenticate_header(self, request) -> str:
         return SavdoJWTAuthentication().authenticate_header(request)

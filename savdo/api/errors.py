@@ -198,6 +198,7 @@ def make_exception_handler(render_body: Callable[[ApiError], dict]):
         set_rollback()
         return Response(render_body(error), status=error.status, headers=error.headers)
 
+    handler.render_body = render_body  # the OpenAPI schema documents the errors in this shape
     return handler
 
 

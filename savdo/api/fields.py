@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from savdo.core.dates import moment_in_range, moment_message
+
 # Ids are bigints: larger numbers are not ids of anything (and would overflow the database).
 MAX_ID = 2**63 - 1
 MAX_MONEY = Decimal("999999999999.99")
@@ -76,3 +78,24 @@ class FlagField(serializers.BooleanField):
 
     TRUE_VALUES = {True, "1", "true", "True"}
     FALSE_VALUES = {False, "0", "false", "False"}
+
+
+class StoredChoiceField(serializers.ChoiceField):
+    """A choice a write must name, read back as the row holds it: "" where the row has none (the
+    OpenAPI schema says so for answers only, `savdo.api.schema.SurfaceAutoSchema`)."""
+
+    reads_blank = True
+
+
+class MomentField(serializers.DateTimeField):
+    """A moment a client writes (a task's due date): DRF's date-time, from `MIN_MOMENT_DATE` to
+    `MAX_QUERY_DATE` (savdo/core/dates.py says why), else a 400 naming the range."""
+
+    def to_internal_value(self, value):
+        try:
+            moment = super().to_internal_value(value)
+        except OverflowError:
+            moment = None
+        if moment is None or not moment_in_range(moment):
+            raise serializers.ValidationError(moment_message(), code="invalid")
+        return moment

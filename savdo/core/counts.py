@@ -26,6 +26,7 @@ on (purchase statistics written by every sale), see `Customer.count_neutral_fiel
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -45,7 +46,10 @@ def cached_count(queryset: QuerySet, *, tenant_id) -> int:
     found = versions.current([versions.key("count", scope, tenant_id)])
     if found is None:
         return queryset.count()
-    sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing by construction (`pk__in=[]`): no SQL to key
+        return 0
     key = f"count:{scope}:{tenant_id}:{found[0]}:{versions.digest((queryset.db, sql, params))}"
     total = cache.get(key)
     if total is None:

@@ -30,6 +30,12 @@ MAX_QUERY_DATE = date(2999, 12, 31)
 INVALID_QUERY_DATE = _("Enter a valid date from %(min)s to %(max)s in the format YYYY-MM-DD.")
 INVALID_QUERY_DATETIME = _("Enter a valid date and time from %(min)s to %(max)s in the format YYYY-MM-DDThh:mm.")
 
+# Moments a client writes and reads back (a due date, a last purchase) start at the Unix epoch:
+# before standard time a zone kept local mean time, whose offset has seconds (Asia/Tashkent
+# +04:37:11 until 1924), and an answer in the store's time zone cannot carry one in RFC 3339 (the
+# schema's `format: date-time`).
+MIN_MOMENT_DATE = date(1970, 1, 1)
+
 EARLIEST_INSTANT = datetime.min.replace(tzinfo=UTC)
 LATEST_INSTANT = datetime.max.replace(tzinfo=UTC)
 
@@ -114,6 +120,19 @@ class QueryDateFilter(django_filters.DateFilter):
 
 
 # --- moments ---------------------------------------------------------------------------------------
+
+
+def moment_message() -> str:
+    """The refusal of a written moment outside `MIN_MOMENT_DATE`..`MAX_QUERY_DATE`, in the active language."""
+    return INVALID_QUERY_DATETIME % {"min": MIN_MOMENT_DATE.isoformat(), "max": MAX_QUERY_DATE.isoformat()}
+
+
+def moment_in_range(moment: datetime) -> bool:
+    """Whether an aware `moment` lies from `MIN_MOMENT_DATE` to `MAX_QUERY_DATE` (UTC dates)."""
+    try:
+        return MIN_MOMENT_DATE <= moment.astimezone(UTC).date() <= MAX_QUERY_DATE
+    except (OverflowError, ValueError):  # next to year 1 or 9999
+        return False
 
 
 def query_datetime_message() -> str:

@@ -218,6 +218,16 @@ def test_manual_statistics_are_logged_with_old_and_new_values(tenant, owner):
     assert ChangeLogEntry.objects.filter(action="manual_statistics").count() == 1
 
 
+@pytest.mark.parametrize("moment", ["0138-05-29", "1923-12-31T23:00:00Z", "0001-01-01T00:00:00+05:00"])
+def test_a_last_purchase_before_1970_is_a_400(owner, moment):
+    # Read back in the store's zone, such a moment had local mean time's offset with seconds
+    # (Asia/Tashkent +04:37:11): not RFC 3339, the schema's date-time (found by tools/fuzz_api.py).
+    body = _create(owner)
+    response = owner.client.patch(f"/api/clients/{body['id']}", {"lastPurchaseDate": moment}, format="json")
+    assert list(_errors(response)) == ["lastPurchaseDate"]
+    assert Customer.objects.get(pk=body["id"]).last_purchase_at is None
+
+
 def test_average_check_must_agree_with_total_and_count(owner):
     body = _create(owner)
     path = f"/api/clients/{body['id']}"

@@ -77,14 +77,14 @@ class ChannelSerializer(serializers.ModelSerializer):
         source="webhook_status", read_only=True, help_text="pending, registered, manual, verified, failed"
     )
     webhookError = serializers.SerializerMethodField()
-    webhookCheckedAt = UtcDateTimeField(source="webhook_checked_at", read_only=True)
+    webhookCheckedAt = UtcDateTimeField(source="webhook_checked_at", read_only=True, allow_null=True)
     phoneNumberId = serializers.SerializerMethodField()
     apiUrl = serializers.SerializerMethodField()
     instance = serializers.SerializerMethodField()
     botId = serializers.SerializerMethodField()
     createdAt = UtcDateTimeField(source="created_at", read_only=True)
     updatedAt = UtcDateTimeField(source="updated_at", read_only=True)
-    disconnectedAt = UtcDateTimeField(source="disconnected_at", read_only=True)
+    disconnectedAt = UtcDateTimeField(source="disconnected_at", read_only=True, allow_null=True)
 
     class Meta:
         model = Channel
@@ -196,8 +196,8 @@ class ChatMessageSerializer(serializers.ModelSerializer):
     externalId = serializers.SerializerMethodField()
     sender = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
-    sentAt = UtcDateTimeField(source="sent_at", read_only=True)
-    editedAt = UtcDateTimeField(source="edited_at", read_only=True)
+    sentAt = UtcDateTimeField(source="sent_at", read_only=True, allow_null=True)
+    editedAt = UtcDateTimeField(source="edited_at", read_only=True, allow_null=True)
     createdAt = UtcDateTimeField(source="created_at", read_only=True)
 
     class Meta:
@@ -253,7 +253,7 @@ class ChatSerializer(serializers.ModelSerializer):
     contact = serializers.SerializerMethodField()
     assignedUserId = serializers.IntegerField(source="assigned_to_id", read_only=True, allow_null=True)
     assignedUser = serializers.SerializerMethodField()
-    closedAt = UtcDateTimeField(source="closed_at", read_only=True)
+    closedAt = UtcDateTimeField(source="closed_at", read_only=True, allow_null=True)
     createdAt = UtcDateTimeField(source="created_at", read_only=True)
     updatedAt = UtcDateTimeField(source="updated_at", read_only=True)
 

@@ -55,6 +55,7 @@ class ChatErrorsMixin:
     """Domain errors in this surface's words (camelCase field names, 409 for a refused state)."""
 
     not_found_message = gettext_lazy("Not found.")
+    refusal_statuses = ("409",)  # the OpenAPI schema documents it on every write
 
     def handle_exception(self, exc):
         if isinstance(exc, DjangoValidationError):
@@ -237,7 +238,7 @@ class ChatViewSet(ChatErrorsMixin, ClientsViewSet, mixins.ListModelMixin, mixins
             services.chat_link_client(chat=chat, customer=body.validated_data["customer"])
         return self._answer(chat)
 
-    @extend_schema(request=None, responses=shapes.ChatSerializer)
+    @extend_schema(request=None, responses={200: shapes.ChatSerializer})
     @action(detail=True, methods=["delete"], url_path=r"clients/(?P<client_id>[0-9]{1,18})")
     def unlink_client(self, request, pk=None, client_id=None):
         """Take a client off the chat (404 if the client is not on it)."""
@@ -255,6 +256,7 @@ class ChatViewSet(ChatErrorsMixin, ClientsViewSet, mixins.ListModelMixin, mixins
     update=extend_schema(request=shapes.ChannelUpdateSerializer, responses=shapes.ChannelSerializer),
     partial_update=extend_schema(request=shapes.ChannelUpdateSerializer, responses=shapes.ChannelSerializer),
     list=extend_schema(parameters=[OpenApiParameter("status", str, enum=list(ChannelStatus.values))]),
+    destroy=extend_schema(responses={200: shapes.ChannelSerializer}),
 )
 class ChannelViewSet(ChatErrorsMixin, ClientsModelViewSet):
     model = Channel

@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from savdo.api.fields import MAX_ID, MAX_MONEY
+from savdo.core.dates import moment_in_range, moment_message
 from savdo.customers.clients import CLIENT_SEGMENTS, CLIENT_STATUSES, shown_status
 from savdo.customers.models import Customer, CustomerType, Tag
 
@@ -403,7 +404,9 @@ class LenientMoneyField(serializers.DecimalField):
         return rounded if self.exact else value
 
 
-@extend_schema_field({"type": "string", "format": "date-time", "example": "2025-11-30"})
+@extend_schema_field(
+    {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}], "example": "2025-11-30"}
+)
 class DateOrDateTimeField(serializers.Field):
     """`"2025-11-30"` (midnight in the store's time zone) or an ISO 8601 date-time
     (`"2025-12-01T10:30:00.000Z"`); null clears it."""
@@ -425,14 +428,17 @@ class DateOrDateTimeField(serializers.Field):
                 day = date.fromisoformat(text)
                 if self.as_date:
                     return day
-                return timezone.make_aware(datetime.combine(day, time.min))
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                moment = timezone.make_aware(datetime.combine(day, time.min))
+            else:
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             self.fail("invalid")
         if self.as_date:
             return moment.date()
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)
+        if not moment_in_range(moment):  # a moment read back in the store's zone (savdo/core/dates.py)
+            raise serializers.ValidationError(moment_message(), code="invalid")
         return moment
 
     def to_representation(self, value):

@@ -389,7 +389,10 @@ class ClientViewSet(DomainErrorsMixin, ReadCacheMixin, ClientsModelViewSet):
             OpenApiParameter("format", str, enum=list(EXPORT_FORMATS), description="json by default"),
             *LIST_PARAMETERS[2:],
         ],
-        responses={(200, "application/json"): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/json"): {"type": "array", "items": {"$ref": "#/components/schemas/Client"}},
+            (200, "text/csv"): OpenApiTypes.BINARY,
+        },
     )
     @action(detail=False, methods=["get"])
     def export(self, request):

@@ -25,6 +25,7 @@ from savdo.api.kernel import TenantModelViewSet, TenantViewSet
 from savdo.api.pagination import positive_int_param
 from savdo.api.paginators import DeferredJoinPaginator
 from savdo.api.readcache import ReadCacheMixin
+from savdo.api.schema import SurfaceAutoSchema
 
 exception_handler = make_exception_handler(crm_style_body)
 
@@ -126,7 +127,43 @@ def renamed_errors(exc: Exception, names: dict[str, str]) -> Exception:
     return ValidationError(renamed)
 
 
+def _envelope(data: dict) -> dict:
+    return {
+        "type": "object",
+        "required": ["success", "data"],
+        "properties": {"success": {"type": "boolean", "enum": [True]}, "data": data},
+    }
+
+
+class CrmAutoSchema(SurfaceAutoSchema):
+    """The document's envelope in the OpenAPI schema: `{success, data: {<object_key>: ...}}` for
+    an object (CRUD), `{success, data: ...}` for a command's answer, `{success, message}` for a
+    DELETE; lists carry theirs already (`CrmPagination.get_paginated_response_schema`)."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        action = getattr(self.view, "action", None)
+        object_key = getattr(self.view, "object_key", None)
+        if action == "destroy":
+            message = {"success": {"type": "boolean", "enum": [True]}, "message": {"type": "string"}}
+            schema = {"type": "object", "required": ["success", "message"], "properties": message}
+            return {"200": {"description": "Deleted", "content": {"application/json": {"schema": schema}}}}
+        if self._is_list_view():
+            return responses
+        for code, response in responses.items():
+            if not code.startswith("2"):
+                continue
+            for media in response.get("content", {}).values():
+                if action in ("retrieve", "create", "update", "partial_update") and object_key:
+                    data = {"type": "object", "required": [object_key], "properties": {object_key: media["schema"]}}
+                    media["schema"] = _envelope(data)
+                else:
+                    media["schema"] = _envelope(media["schema"])
+        return responses
+
+
 class CrmViewMixin(CrmErrorsMixin, ReadCacheMixin):
+    schema = CrmAutoSchema()
     lookup_value_regex = ID_PATTERN
     # domain field name -> this document's name, for validation errors
     error_fields: dict[str, str] = {}

@@ -52,7 +52,7 @@ class CrmLogoutSerializer(serializers.Serializer):
 
 class CrmUserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    email = serializers.EmailField()
+    email = serializers.EmailField(allow_blank=True)  # a user registered without one: ""
     name = serializers.CharField()
     role = serializers.CharField()
 

@@ -14,7 +14,13 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from savdo.api.fields import FlagField, TenantPrimaryKeyRelatedField, money_field, positive_money_field
+from savdo.api.fields import (
+    FlagField,
+    StoredChoiceField,
+    TenantPrimaryKeyRelatedField,
+    money_field,
+    positive_money_field,
+)
 from savdo.customers.models import Customer
 from savdo.telecom.choices import DocumentType, PaymentMethod, TariffType, TransactionType
 from savdo.telecom.models import Contract, Payment, SimCard, Tariff
@@ -41,7 +47,8 @@ class SubscriberSerializer(serializers.ModelSerializer):
     middle_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, help_text="International format with the country code: +996550123456")
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    document_type = serializers.ChoiceField(choices=DocumentType.choices)
+    # The list shows every customer of the store: one who is no subscriber has no document ("").
+    document_type = StoredChoiceField(choices=DocumentType.choices)
     document_number = serializers.CharField(max_length=50)
     passport_issued_by = serializers.CharField(max_length=255, required=False, allow_blank=True)
     passport_issue_date = serializers.DateField(required=False, allow_null=True)

@@ -18,7 +18,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from savdo.api.fields import TenantPrimaryKeyRelatedField
-from savdo.core.dates import MAX_QUERY_DATE, MIN_QUERY_DATE, query_date_or_none
+from savdo.core.dates import MAX_QUERY_DATE, MIN_MOMENT_DATE, moment_in_range, query_date_or_none
 from savdo.customers.models import Customer
 from savdo.support.choices import MAX_TARGET_MINUTES, TicketCategory, TicketPriority, TicketStatus
 from savdo.support.models import ServiceLevel, Ticket, TicketComment, TicketHistory
@@ -40,7 +40,7 @@ END_OF_DAY = time(23, 59, 59)
     }
 )
 class DueDateField(serializers.DateTimeField):
-    """A deadline given as a date or a date-time, from 1900 to 2999 (a naive time is the store's)."""
+    """A deadline given as a date or a date-time, from 1970 to 2999 (a naive time is the store's)."""
 
     default_error_messages = {
         "invalid": _(
@@ -50,7 +50,7 @@ class DueDateField(serializers.DateTimeField):
 
     def fail_invalid(self):
         raise serializers.ValidationError(
-            self.error_messages["invalid"] % {"min": MIN_QUERY_DATE.isoformat(), "max": MAX_QUERY_DATE.isoformat()},
+            self.error_messages["invalid"] % {"min": MIN_MOMENT_DATE.isoformat(), "max": MAX_QUERY_DATE.isoformat()},
             code="invalid",
         )
 
@@ -60,14 +60,14 @@ class DueDateField(serializers.DateTimeField):
         value = value.strip()
         if DATE_ONLY.fullmatch(value):
             day = query_date_or_none(value)
-            if day is None:
+            if day is None or day < MIN_MOMENT_DATE:
                 self.fail_invalid()
             return timezone.make_aware(datetime.combine(day, END_OF_DAY), timezone.get_current_timezone())
         try:
             result = super().to_internal_value(value)
         except (serializers.ValidationError, OverflowError, ValueError):
             self.fail_invalid()
-        if not MIN_QUERY_DATE <= result.date() <= MAX_QUERY_DATE:
+        if not moment_in_range(result):
             self.fail_invalid()
         return result
 

@@ -208,7 +208,7 @@ class TicketViewSet(TelecomModelViewSet):
         request=serializers.TicketCommentSerializer,
         responses={201: serializers.TicketCommentSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])  # a plain list
     def comments(self, request, pk=None):
         ticket = self.get_object()
         if request.method == "GET":
@@ -225,24 +225,33 @@ class TicketViewSet(TelecomModelViewSet):
     @extend_schema(
         summary="The ticket's status history, oldest first", responses=serializers.TicketHistorySerializer(many=True)
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])  # a plain list
     def history(self, request, pk=None):
         ticket = self.get_object()
         rows = ticket.history.select_related("actor", "assignee").order_by("created_at", "id")
         return Response(serializers.TicketHistorySerializer(rows, many=True).data)
 
     # --- lists and statistics -------------------------------------------------------------------------
-    @extend_schema(summary="Tickets assigned to me (every status; the list's filters apply)")
+    @extend_schema(
+        summary="Tickets assigned to me (every status; the list's filters apply)",
+        responses=serializers.TicketSerializer(many=True),
+    )
     @action(detail=False, methods=["get"])
     def my_tickets(self, request):
         return self._paginated(selectors.ticket_mine(tenant=request.tenant, user=request.user))
 
-    @extend_schema(summary="Open tickets nobody is assigned to, nearest deadline first")
+    @extend_schema(
+        summary="Open tickets nobody is assigned to, nearest deadline first",
+        responses=serializers.TicketSerializer(many=True),
+    )
     @action(detail=False, methods=["get"])
     def unassigned(self, request):
         return self._paginated(selectors.ticket_unassigned(tenant=request.tenant))
 
-    @extend_schema(summary="Open tickets past their due date, the latest first, with how late each is")
+    @extend_schema(
+        summary="Open tickets past their due date, the latest first, with how late each is",
+        responses=serializers.OverdueTicketSerializer(many=True),
+    )
     @action(detail=False, methods=["get"])
     def overdue(self, request):
         return self._paginated(

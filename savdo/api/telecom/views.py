@@ -21,6 +21,7 @@ from savdo.api.base import SignInViewMixin
 from savdo.api.filters import FlagFilter, related_id_filter
 from savdo.api.telecom import serializers
 from savdo.api.telecom.conventions import TelecomErrorsMixin, TelecomModelViewSet
+from savdo.api.telecom.ticket_serializers import TicketSerializer
 from savdo.customers.models import Customer, CustomerStatus
 from savdo.sales.idempotency import StoredResponse, request_fingerprint, run_idempotent
 from savdo.telecom import selectors, services, subscribers
@@ -100,6 +101,48 @@ def _roles(read=READERS, **writes) -> dict:
     roles = dict.fromkeys(READ_ACTIONS, read)
     roles.update(writes)
     return roles
+
+
+# The statistics' shapes (money as text with two decimals, like every amount of the surface).
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+MONEY_TEXT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "1500.00"}
+SUMS = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["count", "amount"],
+        "properties": {"count": {"type": "integer"}, "amount": MONEY_TEXT},
+    },
+}
+
+
+def _statistics_schema(**properties) -> dict:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+INTEGER = {"type": "integer"}
+SUBSCRIBER_STATISTICS = _statistics_schema(
+    total=INTEGER, by_status=COUNTS, by_document_type=COUNTS, with_contracts=INTEGER, with_active_contracts=INTEGER
+)
+SIM_STATISTICS = _statistics_schema(total=INTEGER, by_status=COUNTS)
+TARIFF_STATISTICS = _statistics_schema(
+    total=INTEGER,
+    active=INTEGER,
+    inactive=INTEGER,
+    by_type=COUNTS,
+    popular={
+        "type": "array",
+        "items": _statistics_schema(
+            id=INTEGER, name={"type": "string"}, contracts_count=INTEGER, active_contracts_count=INTEGER
+        ),
+    },
+)
+CONTRACT_STATISTICS = _statistics_schema(
+    total=INTEGER, by_status=COUNTS, total_balance=MONEY_TEXT, in_debt=INTEGER, total_debt=MONEY_TEXT
+)
+PAYMENT_STATISTICS = _statistics_schema(
+    total=INTEGER, total_amount=MONEY_TEXT, by_status=SUMS, by_method=SUMS, successful=SUMS
+)
 
 
 def _money_text(data):
@@ -234,8 +277,6 @@ class TelecomResourceMixin:
 
 def _tickets_response(view, *, customer=None, contract=None) -> Response:
     """A customer's or a contract's support tickets, through the support package."""
-    # Imported here: the ticket routes are a sibling part of this surface, built on their own.
-    from savdo.api.telecom.ticket_serializers import TicketSerializer
     from savdo.support.selectors import tickets_of_contract, tickets_of_customer
 
     tenant = view.request.tenant
@@ -298,11 +339,13 @@ class SubscriberViewSet(TelecomResourceMixin, TelecomModelViewSet):
         queryset = selectors.contract_list(tenant=request.tenant).filter(customer=customer)
         return self._nested_list(queryset, serializers.ContractSerializer)
 
+    @extend_schema(responses={200: TicketSerializer(many=True)})
     @action(detail=True, methods=["get"], filter_backends=[])
     def tickets(self, request, pk=None):
         """The subscriber's support tickets."""
         return _tickets_response(self, customer=self.get_object())
 
+    @extend_schema(responses={200: SUBSCRIBER_STATISTICS})
     @action(detail=False, methods=["get"])
     def statistics(self, request):
         """Subscribers by status and document type; the list's filters apply."""
@@ -349,12 +392,14 @@ class SimViewSet(TelecomResourceMixin, TelecomModelViewSet):
     def block(self, request, pk=None):
         return self._command("block", services.sim_block)
 
+    @extend_schema(responses={200: serializers.SimSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def free(self, request):
         """Free SIM cards (the list's filters apply)."""
         queryset = self.filter_queryset(selectors.sim_free(tenant=request.tenant))
         return self._nested_list(queryset, serializers.SimSerializer)
 
+    @extend_schema(responses={200: SIM_STATISTICS})
     @action(detail=False, methods=["get"])
     def statistics(self, request):
         return self._statistics(SimCard.objects.for_tenant(request.tenant), selectors.sim_statistics)
@@ -391,6 +436,7 @@ class TariffViewSet(TelecomResourceMixin, TelecomModelViewSet):
     def deactivate(self, request, pk=None):
         return self._command("deactivate", services.tariff_deactivate)
 
+    @extend_schema(responses={200: serializers.TariffSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def active(self, request):
         """Tariffs on offer (the list's filters and ordering apply)."""
@@ -405,6 +451,7 @@ class TariffViewSet(TelecomResourceMixin, TelecomModelViewSet):
         queryset = selectors.contract_list(tenant=request.tenant).filter(tariff=tariff)
         return self._nested_list(queryset, serializers.ContractSerializer)
 
+    @extend_schema(responses={200: TARIFF_STATISTICS})
     @action(detail=False, methods=["get"])
     def statistics(self, request):
         return self._statistics(self.get_queryset(), selectors.tariff_statistics)
@@ -497,11 +544,13 @@ class ContractViewSet(TelecomResourceMixin, TelecomModelViewSet):
         contract = self.get_object()
         return self._nested_list(selectors.balance_entries(contract=contract), serializers.BalanceEntrySerializer)
 
+    @extend_schema(responses={200: TicketSerializer(many=True)})
     @action(detail=True, methods=["get"], filter_backends=[])
     def tickets(self, request, pk=None):
         """The contract's support tickets."""
         return _tickets_response(self, contract=self.get_object())
 
+    @extend_schema(responses={200: CONTRACT_STATISTICS})
     @action(detail=False, methods=["get"])
     def statistics(self, request):
         """Contracts by status, total balance and debt; the list's filters apply."""
@@ -561,12 +610,14 @@ class PaymentViewSet(TelecomResourceMixin, TelecomModelViewSet):
         data = self._input(serializers.PaymentRefundSerializer)
         return self._command("refund", services.payment_refund, actor=request.user, **data)
 
+    @extend_schema(responses={200: serializers.PaymentSerializer(many=True)})
     @action(detail=False, methods=["get"])
     def pending(self, request):
         """Payments waiting to be processed (pending or processing)."""
         queryset = self.filter_queryset(selectors.payment_pending(tenant=request.tenant))
         return self._nested_list(queryset, serializers.PaymentSerializer)
 
+    @extend_schema(responses={200: PAYMENT_STATISTICS})
     @action(detail=False, methods=["get"])
     def statistics(self, request):
         """Payments by status and method with sums; the list's filters apply."""

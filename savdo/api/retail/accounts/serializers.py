@@ -45,6 +45,7 @@ class TenantMembershipSerializer(serializers.Serializer):
 
 class UserSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(source="name", read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True)  # a user may have none: ""
 
     class Meta:
         model = User

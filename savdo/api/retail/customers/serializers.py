@@ -159,7 +159,7 @@ class RetailCustomerSerializer(serializers.ModelSerializer):
     total_purchases = MoneyNumberField(read_only=True)
     loyalty_points = MoneyNumberField(read_only=True)
     average_check = MoneyNumberField(read_only=True)
-    last_purchase_at = SecondsDateTimeField(read_only=True)
+    last_purchase_at = SecondsDateTimeField(read_only=True, allow_null=True)
     created_at = SecondsDateTimeField(read_only=True)
     updated_at = SecondsDateTimeField(read_only=True)
 
@@ -211,6 +211,7 @@ class RetailCustomerPhoneResultSerializer(serializers.ModelSerializer):
     """`search_by_phone`'s `data`: exactly the fields document 000 §5 shows."""
 
     full_name = serializers.CharField(read_only=True)
+    email = serializers.EmailField(read_only=True, allow_blank=True)  # a customer may have none: ""
     total_purchases = MoneyNumberField(read_only=True)
     loyalty_points = MoneyNumberField(read_only=True)
 

@@ -202,7 +202,7 @@ class PosProductSerializer(serializers.ModelSerializer):
     """001 §2.2 plus category, active flag, reorder level and (read-only) stock on hand."""
 
     category = TenantPK(Category, required=False, allow_null=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     cost_price = money_field(min_value=Decimal("0"), max_value=MAX_MONEY, required=False)
     sale_price = money_field(min_value=Decimal("0"), max_value=MAX_MONEY)
     wholesale_price = money_field(min_value=Decimal("0"), max_value=MAX_MONEY, required=False)
@@ -274,8 +274,8 @@ class PosBatchSerializer(serializers.ModelSerializer):
 class PosStockMovementSerializer(serializers.ModelSerializer):
     kind = named_choice(MovementKind, "PosMovementKind", read_only=True)
     product_name = serializers.CharField(source="product.name", read_only=True)
-    batch_number = serializers.CharField(source="batch.batch_number", read_only=True, default=None)
-    user_name = serializers.CharField(source="user.name", read_only=True, default=None)
+    batch_number = serializers.CharField(source="batch.batch_number", read_only=True, allow_null=True)
+    user_name = serializers.CharField(source="user.name", read_only=True, allow_null=True)
 
     class Meta:
         model = StockMovement
@@ -475,8 +475,8 @@ class PosSaleSerializer(serializers.ModelSerializer):
 
     cashier_name = serializers.CharField(source="cashier.name", read_only=True)
     status = named_choice(SaleStatus, "PosSaleStatus", read_only=True)
-    customer_name = serializers.CharField(source="customer.full_name", read_only=True, default=None)
-    customer_phone = serializers.CharField(source="customer.phone", read_only=True, default=None)
+    customer_name = serializers.CharField(source="customer.full_name", read_only=True, allow_null=True)
+    customer_phone = serializers.CharField(source="customer.phone", read_only=True, allow_null=True)
     items = PosSaleItemSerializer(many=True, read_only=True)
     payments = PosPaymentSerializer(many=True, read_only=True)
     refunds = PosRefundSerializer(many=True, read_only=True)

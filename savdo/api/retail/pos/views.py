@@ -22,6 +22,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from savdo.api.filters import FlagFilter
 from savdo.api.pagination import positive_int_param
 from savdo.api.plain import plain_input
 from savdo.api.retail.conventions import RetailModelViewSet, RetailViewMixin, RetailViewSet, success
@@ -83,17 +84,10 @@ class SelectorQuerysetMixin:
 
 # --- catalog -------------------------------------------------------------------------------------------
 
-# `?is_active=`: anything but these is a 400, not silently ignored.
-FLAG_CHOICES = [(value, value) for value in ("true", "false", "True", "False", "1", "0")]
-
-
-def _flag(value: str) -> bool:
-    return value in ("true", "True", "1")
-
 
 class CategoryFilter(filters.FilterSet):
     parent = filters.NumberFilter(field_name="parent_id", min_value=1, max_value=MAX_ID)
-    is_active = filters.TypedChoiceFilter(choices=FLAG_CHOICES, coerce=_flag)
+    is_active = FlagFilter()  # anything but true/false/1/0 is a 400
 
     class Meta:
         model = Category
@@ -130,7 +124,7 @@ class CategoryViewSet(SelectorQuerysetMixin, RetailModelViewSet):
 
 class ProductFilter(filters.FilterSet):
     category = filters.NumberFilter(field_name="category_id", min_value=1, max_value=MAX_ID)
-    is_active = filters.TypedChoiceFilter(choices=FLAG_CHOICES, coerce=_flag)
+    is_active = FlagFilter()  # anything but true/false/1/0 is a 400
 
     class Meta:
         model = Product
@@ -317,7 +311,9 @@ class SessionViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.Retrie
         session = sales_services.shift_open(actor=_actor(request), **payload.validated_data)
         return success(serializers.PosSessionSerializer(session).data, message=_("Shift opened"), status=201)
 
-    @extend_schema(responses={200: serializers.PosSessionEnvelopeSerializer})
+    @extend_schema(
+        responses={200: serializers.PosSessionEnvelopeSerializer, 404: OpenApiResponse(description="No open shift")}
+    )
     @action(detail=False, methods=["get"])
     def current(self, request):
         session = sales_services.open_shift_of(actor=_actor(request))
@@ -452,7 +448,10 @@ class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveM
 
     @extend_schema(
         parameters=[OpenApiParameter("session", OpenApiTypes.INT, description="Shift id (default: your open shift)")],
-        responses={200: serializers.PosSaleEnvelopeSerializer},
+        responses={
+            200: serializers.PosSaleEnvelopeSerializer,
+            404: OpenApiResponse(description="No open shift, or no pending sale in it"),
+        },
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def current(self, request):

@@ -5,6 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from savdo.api.fields import MomentField
 from savdo.tasks import selectors
 from savdo.tasks.choices import TaskCategory, TaskPriority, TaskStatus
 from savdo.tasks.models import Task, TaskComment, TaskHistory, TaskTemplate
@@ -114,7 +115,7 @@ class TaskWriteSerializer(serializers.Serializer):
     priority = serializers.ChoiceField(choices=TaskPriority.choices, default=TaskPriority.MEDIUM)
     category = serializers.ChoiceField(choices=TaskCategory.choices, default=TaskCategory.OTHER)
     assigned_to = TenantMemberField(required=False, allow_null=True, default=None)
-    due_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_date = MomentField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
         if "status" in self.initial_data:
@@ -175,7 +176,7 @@ class TaskCommentSerializer(serializers.ModelSerializer):
 class TaskTemplateSerializer(serializers.ModelSerializer):
     """001 §5.4 templates: title, description, priority, category and the default due offset."""
 
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)  # its author may be gone
 
     class Meta:
         model = TaskTemplate
@@ -198,7 +199,7 @@ class TaskFromTemplateSerializer(serializers.Serializer):
     """001 §5.4 "Создать задачу из шаблона": `{assigned_to, due_date}`."""
 
     assigned_to = TenantMemberField(required=False, allow_null=True, default=None)
-    due_date = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_date = MomentField(required=False, allow_null=True, default=None)
 
 
 class AssigneeSerializer(serializers.Serializer):
