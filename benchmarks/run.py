@@ -221,8 +221,8 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
     lines = [
         f"# Savdo benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
-        f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads (a socket "
-        "each), production "
+        f"Machine: {machine()}. Server: gunicorn ({args.server}), {args.workers} workers x {args.threads} threads "
+        "(a socket each), production "
         f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}. "
         f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
         f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
@@ -261,6 +261,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--server",
+        choices=["front", "gthread"],
+        default="front",
+        help="front: `savdo serve` (requests read whole on an event loop, savdo/front.py); gthread: gunicorn's "
+        "threaded WSGI worker on the same application, to measure what the front costs",
+    )
     parser.add_argument("--only", default="", help="run only scenarios whose group or name contains this")
     parser.add_argument("--skip", default="", help="skip scenarios whose group or name contains this")
     parser.add_argument("--generate", action="store_true", help="(re)generate the benchmark database first")
@@ -299,11 +306,19 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
+    if args.server == "gthread":  # the threaded WSGI server savdo serve used before its front
+        command = [
+            *(str(Path(savdo_bin()).parent / "gunicorn"), "savdo.wsgi:application", "--worker-class", "gthread"),
+            *("--bind", f"127.0.0.1:{port}", "--reuse-port", "--access-logfile", "/dev/null"),
+            *("--workers", str(args.workers), "--threads", str(args.threads)),
+        ]
+    else:
+        command = [
             *(savdo_bin(), "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)),
             *("--workers", str(args.workers), "--threads", str(args.threads)),
-        ],
+        ]
+    server = subprocess.Popen(
+        command,
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
@@ -341,7 +356,7 @@ def main() -> None:
     text = report(results, args, time.monotonic() - started, notes)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = "-uncached" if args.no_response_cache else ""
+    suffix = ("-uncached" if args.no_response_cache else "") + ("-gthread" if args.server == "gthread" else "")
     path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}{suffix}.md"
     path.write_text(text)
     print(text)
