@@ -12,7 +12,7 @@ def _result(group: str, rps: float, floor: float, if_missed: str = "") -> Result
 
 
 def test_missed_rows_are_explained_and_met_ones_are_not():
-    args = Namespace(workers=2, threads=4, rounds=1, duration=1, no_response_cache=False)
+    args = Namespace(workers=2, threads=4, rounds=1, duration=1, no_response_cache=False, server="front")
     results = [
         _result("cashier", 300, 4000, if_missed="CPU-bound; fewer round trips would fix it"),
         _result("cashier", 500, 4000, if_missed="never printed: this row meets its target"),
