@@ -15,15 +15,30 @@ the commit and stored it under the old version, which nobody reads afterwards. O
 transaction (and in tests, whose wrapping transaction never commits) they are set at once.
 
 A write that bypasses the ORM (raw SQL, COPY) must call `bump` itself; `savdo generate` does.
+
+A renewal that fails (the shared cache unreachable at commit) does not fail the write, which has
+committed: the process keeps the keys it owes and renews them before it reads any version again
+(`current`); until it manages to, it reads nothing from the caches and computes every answer. Other
+processes cannot know what it owes: if the cache stayed up for them while this process could not
+reach it, they may serve an answer older than the write until this process's next cached read or
+write renews the keys (or, at the latest, until the answer's own timeout).
 """
 
 import hashlib
+import logging
 import secrets
+import threading
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+logger = logging.getLogger("savdo.versions")
+
+# Version keys this process failed to renew, renewed before it reads any version again.
+_owed: set[str] = set()
+_owed_lock = threading.Lock()
 
 
 def key(kind: str, scope: str, tenant_id) -> str:
@@ -53,11 +68,10 @@ class _Pending:
         self.done = False
 
     def flush(self) -> None:
-        """Renew the keys once. Registered with `robust=True`: if the cache is down the commit
-        still answers (the answers' own timeout bounds what they can miss)."""
+        """Renew the keys once, or owe them if the cache cannot be reached (see the module)."""
         if not self.done and self.keys:
             self.done = True
-            _renew(self.keys)
+            _renew_or_owe(self.keys)
 
 
 def _new_version() -> int:
@@ -76,6 +90,32 @@ def _renew(keys: Iterable[str]) -> None:
     client.get_client(write=True).mset({client.make_key(k): v for k, v in values.items()})
 
 
+def _renew_or_owe(keys: Iterable[str]) -> None:
+    """Renew the keys; if the cache cannot be reached, owe them (see the module)."""
+    keys = set(keys)
+    try:
+        _renew(keys)
+    except Exception:
+        logger.exception(
+            "could not renew %d data versions; this process serves no cached answer until it can", len(keys)
+        )
+        with _owed_lock:
+            _owed.update(keys)
+
+
+def _pay_owed() -> bool:
+    """Renew what this process owes; whether it owes nothing now."""
+    with _owed_lock:
+        if not _owed:
+            return True
+        try:
+            _renew(_owed)
+        except Exception:
+            return False
+        _owed.clear()
+        return True
+
+
 def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Give these version keys new values: at once, or when the current transaction commits.
 
@@ -92,7 +132,7 @@ def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     connection = connections[using]
     blocks = connection.atomic_blocks
     if not blocks or getattr(blocks[0], "_from_testcase", False):
-        _renew(keys)
+        _renew_or_owe(keys)
         return
     pending = getattr(connection, "_savdo_versions", None)
     if pending is None or pending.done:
@@ -103,7 +143,10 @@ def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
 
 def current(keys: list[str]) -> list[str] | None:
     """The values of these version keys, or None if one is missing (then it is created, and the
-    caller computes without caching this time)."""
+    caller computes without caching this time). None too while this process owes renewals it cannot
+    make (see the module)."""
+    if _owed and not _pay_owed():
+        return None
     found = cache.get_many(keys)
     if len(found) == len(keys):
         return [found[k] for k in keys]

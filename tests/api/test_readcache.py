@@ -362,3 +362,50 @@ def test_overlapping_transactions_each_renew_at_their_own_commit(tenant):
     release.set()
     thread.join()
     assert cache.get(key) != after_first
+
+
+class _Renewals:
+    """Version renewals that fail while `away` (the shared cache unreachable from this process)."""
+
+    def __init__(self):
+        self.away = False
+        self.real = versions._renew
+
+    def renew(self, keys):
+        if self.away:
+            raise ConnectionError("cache unreachable")
+        self.real(keys)
+
+
+@pytest.fixture
+def renewals(monkeypatch):
+    controlled = _Renewals()
+    monkeypatch.setattr(versions, "_renew", controlled.renew)
+    yield controlled
+    versions._owed.clear()
+
+
+def test_a_failed_renewal_never_leaves_a_stale_answer_served(tenant, owner, renewals):
+    customer = CustomerFactory(tenant=tenant, first_name="Aziz")
+    _warm(owner.client, CUSTOMERS)
+    renewals.away = True
+    Customer.objects.filter(pk=customer.pk).update(first_name="Bobur")  # committed; its renewal fails
+    assert versions._owed
+    # While the renewal cannot be made, this process computes every answer.
+    assert [c["first_name"] for c in _get(owner.client, CUSTOMERS)[0]["results"]] == ["Bobur"]
+    renewals.away = False
+    after, _ = _get(owner.client, CUSTOMERS)
+    assert [c["first_name"] for c in after["results"]] == ["Bobur"]
+    assert not versions._owed  # renewed at the first read
+
+
+def test_a_renewal_that_fails_at_commit_is_owed_not_raised(tenant, renewals):
+    pending = versions._Pending()
+    pending.keys = {versions.key("data", "customers", tenant.pk)}
+    renewals.away = True
+    pending.flush()  # no exception: the write it follows has committed
+    assert versions._owed == pending.keys
+    assert versions.current(sorted(pending.keys)) is None
+    renewals.away = False
+    assert versions.current(sorted(pending.keys)) is not None
+    assert not versions._owed
