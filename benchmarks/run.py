@@ -218,10 +218,11 @@ def commit() -> str:
 
 
 def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str:
+    server = getattr(args, "server", "front")  # the other benchmarks' options have no --server
     lines = [
         f"# Savdo benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
-        f"Machine: {machine()}. Server: gunicorn ({args.server}), {args.workers} workers x {args.threads} threads "
+        f"Machine: {machine()}. Server: gunicorn ({server}), {args.workers} workers x {args.threads} threads "
         "(a socket each), production "
         f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}. "
         f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
