@@ -844,22 +844,24 @@ def payment_process(*, payment: Payment, actor=None) -> Payment:
     return locked
 
 
-@transaction.atomic
-def payment_cancel(*, payment: Payment) -> Payment:
-    """Cancel a pending payment (the balance never moved)."""
-    locked, target = _payment_move(payment, "cancel")
+def _payment_close(payment: Payment, action: str) -> Payment:
+    """Move a payment whose money never moved to the status `action` leads to."""
+    locked, target = _payment_move(payment, action)
     locked.status = target
     locked.save(update_fields=["status", "updated_at"])
     return locked
+
+
+@transaction.atomic
+def payment_cancel(*, payment: Payment) -> Payment:
+    """Cancel a pending payment (the balance never moved)."""
+    return _payment_close(payment, "cancel")
 
 
 @transaction.atomic
 def payment_fail(*, payment: Payment) -> Payment:
     """Mark a pending payment as failed (the payment system refused it; the balance never moved)."""
-    locked, target = _payment_move(payment, "fail")
-    locked.status = target
-    locked.save(update_fields=["status", "updated_at"])
-    return locked
+    return _payment_close(payment, "fail")
 
 
 @transaction.atomic
