@@ -13,6 +13,7 @@ from rest_framework.routers import SimpleRouter
 from savdo.accounts.authentication import SavdoJWTAuthentication
 from savdo.api import principals
 from savdo.api.throttling import ScopedRateThrottle
+from savdo.audit import context as audit_context
 from savdo.audit.models import ChangeAction
 from savdo.audit.services import change_record, snapshot
 from savdo.core import rls
@@ -146,6 +147,24 @@ class TenantScopedMixin:
         if found is not None:
             principals.store(found, user=user, membership=membership)
         return membership
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # who the change log names for this request's writes (savdo/audit)
+            self._actor_token = audit_context.set_actor(user.pk)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            # Also when an exception escapes DRF (a lost connection, a bug): a thread serves one
+            # request after another, and the next one must not act as this one's user.
+            token = getattr(self, "_actor_token", None)
+            if token is not None:
+                audit_context.reset_actor(token)
+                self._actor_token = None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -35,7 +35,6 @@ from django.db import models, transaction
 from rest_framework import mixins, viewsets
 
 from savdo.api.base import TenantScopedMixin
-from savdo.audit import context as audit_context
 from savdo.audit.services import change_record, snapshot
 
 
@@ -87,23 +86,6 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
         if self.queryset is not None:
             return self.queryset.model
         raise ImproperlyConfigured(f"{type(self).__name__} declares no model")
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            self._actor_token = audit_context.set_actor(user.pk)
-
-    def dispatch(self, request, *args, **kwargs):
-        try:
-            return super().dispatch(request, *args, **kwargs)
-        finally:
-            # Also when an exception escapes DRF (a lost connection, a bug): a thread serves one
-            # request after another, and the next one must not act as this one's user.
-            token = getattr(self, "_actor_token", None)
-            if token is not None:
-                audit_context.reset_actor(token)
-                self._actor_token = None
 
     # --- writing -----------------------------------------------------------------------------
     def _instance_kwargs(self, instance) -> dict:

@@ -21,6 +21,7 @@ from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from savdo.audit.services import change_record
 from savdo.catalog.models import Product
 from savdo.core.fixed import add_by_key
 from savdo.core.models import updated
@@ -297,7 +298,24 @@ def stock_receive(
         balances=balances,
         reason=reason,
     )
+    _log_movement(product, movement, "stock_receive", user)
     return movement
+
+
+def _log_movement(product: Product, movement: StockMovement, command: str, user) -> None:
+    """The change-log row of a stock command on the product: on-hand before and after, and the
+    movement (the stock ledger keeps every movement; the log says who ran which command)."""
+    changes = {
+        "stock": [str(movement.balance_after - movement.quantity), str(movement.balance_after)],
+        "movement": [None, movement.pk],
+        "quantity": [None, str(movement.quantity)],
+        "unit_cost": [None, str(movement.unit_cost)],
+    }
+    if movement.batch_id is not None:
+        changes["batch"] = [None, movement.batch_id]
+    if movement.reason:
+        changes["reason"] = [None, movement.reason]
+    change_record(instance=product, action=command, changes=changes, actor_id=getattr(user, "pk", None))
 
 
 @transaction.atomic
@@ -345,4 +363,5 @@ def stock_adjust(
         balances=balances,
         reason=reason,
     )
+    _log_movement(product, movement, "stock_adjust", user)
     return movement

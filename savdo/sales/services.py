@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import PermissionDenied
 
+from savdo.audit.services import change_record, diff, json_value, snapshot
 from savdo.catalog.choices import unit_allows_fractions
 from savdo.catalog.exceptions import RuleViolation
 from savdo.catalog.models import Product
@@ -113,6 +114,31 @@ class RefundLine:
 # --- shared checks ----------------------------------------------------------------------------------
 
 
+# What the change log keeps of a sale's and a shift's commands (savdo.audit): the money and the
+# status; a checkout and a refund add their payments and the stock they moved.
+_SALE_LOGGED = (
+    "status",
+    "customer",
+    "total_amount",
+    "paid_amount",
+    "change_amount",
+    "cost_amount",
+    "refunded_amount",
+    "loyalty_points",
+    "completed_at",
+    "cancelled_at",
+)
+_SHIFT_CLOSED = ["status", "closed_at", "closed_by", "expected_cash", "actual_cash", "cash_difference", "note"]
+
+
+def _log_sale(sale: Sale, actor: Membership, command: str, before: dict, **added) -> None:
+    """The change-log row of a sale command: the sale's changed fields and `added` (as `[null,
+    value]`), written in the command's transaction (queued with the till's COMMIT)."""
+    changes = diff(before, snapshot(sale, _SALE_LOGGED))
+    changes.update({name: [None, json_value(value)] for name, value in added.items() if value not in (None, "", [])})
+    change_record(instance=sale, action=command, changes=changes, actor_id=actor.user_id)
+
+
 def _require(sale: Sale, command: str) -> None:
     if not sale_command_allowed(command, sale.status):
         raise RuleViolation(str(ACTION_MESSAGES[command]) % {"receipt": sale.receipt_number, "status": sale.status})
@@ -159,9 +185,11 @@ def shift_open(*, actor: Membership, opening_balance: Decimal) -> CashSession:
         raise RuleViolation(message % {"id": existing.pk})
     try:
         with transaction.atomic():
-            return CashSession.objects.create(
+            session = CashSession.objects.create(
                 tenant=actor.tenant, cashier=actor.user, opening_balance=opening_balance, opened_at=timezone.now()
             )
+            change_record(instance=session, action="open", after=snapshot(session), actor_id=actor.user_id)
+            return session
     except IntegrityError as exc:
         existing = CashSession.objects.filter(tenant=actor.tenant, cashier=actor.user, status=ShiftStatus.OPEN).first()
         raise RuleViolation(message % {"id": existing.pk if existing else "?"}) from exc
@@ -198,6 +226,7 @@ def shift_close(
             )
         _cancel(pending, now)
     summary = shift_cash_summary(session=session)
+    before = snapshot(session, _SHIFT_CLOSED)
     session.status = ShiftStatus.CLOSED
     session.closed_at = now
     session.closed_by = actor.user
@@ -205,8 +234,13 @@ def shift_close(
     session.actual_cash = actual_cash
     session.cash_difference = actual_cash - summary["expected_cash"]
     session.note = (note or "")[:500]
-    session.save(
-        update_fields=["status", "closed_at", "closed_by", "expected_cash", "actual_cash", "cash_difference", "note"]
+    session.save(update_fields=_SHIFT_CLOSED)
+    change_record(
+        instance=session,
+        action="close",
+        before=before,
+        after=snapshot(session, _SHIFT_CLOSED),
+        actor_id=actor.user_id,
     )
     return session
 
@@ -579,7 +613,9 @@ def sale_cancel(*, actor: Membership, sale: Sale) -> Sale:
     sale = sale_for_update(sale)
     _require(sale, "cancel")
     _require_operator(actor, sale.session.cashier_id)
+    before = snapshot(sale, _SALE_LOGGED)
     _cancel(sale, timezone.now())
+    _log_sale(sale, actor, "cancel", before)
     return sale
 
 
@@ -703,6 +739,7 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
     SaleItemAllocation.objects.bulk_create(allocation_rows)
     Payment.objects.bulk_create(payment_rows)
 
+    before = snapshot(sale, _SALE_LOGGED)
     _move(sale, SaleStatus.COMPLETED)
     sale.completed_at = now
     sale.paid_amount = sum((p.amount for p in payment_rows), ZERO)
@@ -721,6 +758,17 @@ def sale_checkout(*, actor: Membership, sale: Sale, payments: Sequence[PaymentIn
             last_purchase_at=Greatest(Coalesce(F("last_purchase_at"), Value(now)), Value(now)),
         )
     rollups.record_checkout(sale=sale, items=items, payments=payment_rows)
+    _log_sale(
+        sale,
+        actor,
+        "checkout",
+        before,
+        payments=[{"method": p.payment_method, "amount": p.amount, "change": p.change_amount} for p in payment_rows],
+        stock=[
+            {"product": a.item.product_id, "batch": a.batch_id, "quantity": -a.quantity, "unit_cost": a.unit_cost}
+            for a in allocation_rows
+        ],
+    )
     _with_actor_user(sale, actor)
     return _keep_related(sale, items, payment_rows)
 
@@ -886,6 +934,7 @@ def sale_refund(
     RefundItem.objects.bulk_create(refund_items)
     refund_payments = _refund_to_payments(refund, sale)
 
+    before = snapshot(sale, _SALE_LOGGED)
     sale.refunded_amount += refund.amount
     _move(sale, SaleStatus.REFUNDED if refund.is_full else SaleStatus.COMPLETED)
     sale.save(update_fields=["refunded_amount", "status", "updated_at"])
@@ -896,6 +945,20 @@ def sale_refund(
             total_purchases_count=F("total_purchases_count") - (1 if refund.is_full else 0),
         )
     rollups.record_refund(refund=refund, lines=rollup_lines, payments=refund_payments)
+    _log_sale(
+        sale,
+        actor,
+        "refund",
+        before,
+        refund=refund.pk,
+        reason=refund.reason,
+        loyalty_points_reversed=refund.loyalty_points,
+        payments=[{"payment": p.payment_id, "method": p.payment_method, "amount": p.amount} for p in refund_payments],
+        stock=[
+            {"product": c.product_id, "batch": c.batch_id, "quantity": c.quantity, "unit_cost": c.unit_cost}
+            for c in stock_changes
+        ],
+    )
     return refund
 
 

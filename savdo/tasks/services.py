@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import status as http
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
+from savdo.audit.services import change_record, json_value
 from savdo.tasks.choices import TRANSITIONS, TaskAction, TaskCategory, TaskPriority, TaskStatus
 from savdo.tasks.events import task_history_record
 from savdo.tasks.lock_objects import task_for_update
@@ -194,6 +195,12 @@ def task_transition(*, task: Task, actor: Membership, action: str, comment: str 
         changed.append(transition.stamps)
     task.save(update_fields=changed)
     task_history_record(task=task, actor=actor.user, action=action, from_status=from_status, comment=comment)
+    changes = {"status": [from_status, task.status]}
+    if transition.stamps:
+        changes[transition.stamps] = [None, json_value(now)]
+    if comment:
+        changes["comment"] = [None, comment]
+    change_record(instance=task, action=action, changes=changes, actor_id=actor.user_id)
     if action == TaskAction.REJECT:
         TaskComment.objects.create(tenant_id=task.tenant_id, task=task, author=actor.user, text=comment, created_at=now)
     return task

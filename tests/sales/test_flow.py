@@ -154,3 +154,47 @@ def test_the_whole_till_day():
     assert stats["purchases"]["total_amount"] == 90000.0
     assert stats["purchases"]["total_count"] == 1
     assert stats["purchases"]["loyalty_points"] == 900.0
+
+    # The day's money and stock commands are in the change log, each with who ran it.
+    def logged(object_type: str) -> list[tuple[str, int, dict]]:
+        answer = client.get(f"/api/changelog/?object_type={object_type}&page_size=50")
+        assert answer.status_code == 200, answer.content
+        assert {row["user"] for row in answer.json()["results"]} == {membership.user_id}
+        return sorted((row["action"], row["object_id"], row["changes"]) for row in answer.json()["results"])
+
+    sale_rows = logged("sales.sale")
+    assert [(action, object_id) for action, object_id, _changes in sale_rows] == [
+        ("checkout", sale_id),
+        ("refund", sale_id),
+    ]
+    checked_out, refunded = sale_rows[0][2], sale_rows[1][2]
+    assert checked_out["status"] == ["pending", "completed"]
+    assert checked_out["paid_amount"] == ["0.00", "150000.00"]
+    assert checked_out["change_amount"] == ["0.00", "20000.00"]
+    assert checked_out["loyalty_points"] == ["0.00", "1500.00"]
+    assert checked_out["payments"][1] == [
+        {"method": "cash", "amount": "100000.00", "change": "20000.00"},
+        {"method": "card", "amount": "50000.00", "change": "0.00"},
+    ]
+    assert sorted((row["product"], row["quantity"]) for row in checked_out["stock"][1]) == sorted(
+        [(milk_id, "-5.000"), (bread_id, "-10.000")]
+    )
+    assert refunded["refunded_amount"] == ["0.00", "60000.00"]
+    assert refunded["payments"][1] == [
+        {"payment": refunded["payments"][1][0]["payment"], "method": "cash", "amount": "60000.00"}
+    ]
+    assert [(row["product"], row["quantity"]) for row in refunded["stock"][1]] == [(milk_id, "5.000")]
+
+    shift_rows = logged("sales.cashsession")
+    assert [(action, object_id) for action, object_id, _changes in shift_rows] == [
+        ("close", session_id),
+        ("open", session_id),
+    ]
+    assert shift_rows[0][2]["actual_cash"] == [None, "139000.00"]
+    assert shift_rows[0][2]["cash_difference"] == [None, "-1000.00"]
+    assert shift_rows[1][2]["opening_balance"] == [None, "100000.00"]
+
+    received_rows = [row for row in logged("catalog.product") if row[0] == "stock_receive"]
+    assert sorted((object_id, changes["stock"]) for _action, object_id, changes in received_rows) == sorted(
+        [(milk_id, ["0.000", "20.000"]), (bread_id, ["0.000", "30.000"])]
+    )
