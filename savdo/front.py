@@ -17,6 +17,7 @@ import asyncio
 import io
 import logging
 import os
+import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -25,6 +26,22 @@ from django.conf import settings
 from savdo.wsgi import application as wsgi_application
 
 logger = logging.getLogger("savdo.front")
+
+
+def accept_unencoded_utf8_targets() -> None:
+    """Let request targets carry UTF-8 bytes, as `curl "/api/clients?search=Иван"` sends them.
+
+    RFC 9112 wants them percent-encoded, and gunicorn 27 refuses any other byte with a bare 400
+    "Invalid request line" before the application sees the request, but curl, scripts and nginx
+    (which passes the client's target through) send and forward them as typed; Django decodes them
+    as UTF-8 either way. Control characters, spaces and DEL are still refused. This replaces the
+    module-level pattern of gunicorn's own parser (`gunicorn.asgi.parser`): gunicorn is pinned to
+    27.x in pyproject.toml, and tests/test_front.py fails if an upgrade moves or ignores it.
+    """
+    from gunicorn.asgi import parser
+
+    parser.RFC9112_TARGET_INVALID = re.compile(rb"[^\x21-\x7e\x80-\xff]")
+
 
 BODY_TIMEOUT = float(os.environ.get("SAVDO_BODY_TIMEOUT", "30"))
 
@@ -195,6 +212,7 @@ async def _send_all(send, messages: list[dict]) -> None:
         await send(message)
 
 
+accept_unencoded_utf8_targets()  # gunicorn's worker imports this module before it reads a request
 application = BufferedWSGI(
     wsgi_application,
     threads=int(os.environ.get("SAVDO_THREADS", "4")),

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core.handlers.wsgi import WSGIRequest
 
 from savdo.cli import gunicorn_argv, serve_parser
 from savdo.front import BufferedWSGI, wsgi_environ
@@ -166,6 +167,12 @@ def test_a_head_request_gets_headers_without_a_body():
     assert client.body == b""
 
 
+def test_django_reads_an_unencoded_utf8_query_as_typed():
+    environ = wsgi_environ(_scope(path="/api/clients", query="search=Иван&tags=1,2".encode()), b"")
+    request = WSGIRequest(environ)
+    assert request.GET["search"] == "Иван" and request.GET["tags"] == "1,2"
+
+
 def test_serve_runs_the_buffering_front():
     argv = gunicorn_argv(serve_parser().parse_args([]))
     assert "savdo.front:application" in argv
@@ -209,6 +216,12 @@ def test_savdo_serve_answers_while_sixteen_clients_send_bodies_slowly(tmp_path):
             slow.append(connection)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
             assert answer.status == 200
+        # A query typed with Cyrillic, sent as curl sends it (UTF-8, not percent-encoded), reaches
+        # Django; gunicorn alone would answer 400 "Invalid request line" (savdo/front.py).
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            request = "GET /healthz?search=Иван HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            connection.sendall(request.encode())
+            assert connection.recv(64).startswith(b"HTTP/1.1 200"), "a UTF-8 request target is refused"
     finally:
         for connection in slow:
             connection.close()
