@@ -14,7 +14,7 @@ so a client is counted where it is shown.
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -288,6 +288,23 @@ def client_update(
 
 
 @transaction.atomic
+def statistics_differ(customer: Customer, statistics: dict) -> bool:
+    """Whether `statistics` (as `customer_statistics_adjust` takes them) would change the stored
+    figures. A date read from an answer and sent back compares within its rendered second; the
+    average check is derived from the others and never stored."""
+    total = statistics.get("total_purchases")
+    if total is not None and money(total) != customer.total_purchases:
+        return True
+    count = statistics.get("total_purchases_count")
+    if count is not None and count != customer.total_purchases_count:
+        return True
+    if "last_purchase_at" in statistics:
+        sent, stored = statistics["last_purchase_at"], customer.last_purchase_at
+        if (sent is None) != (stored is None) or (sent is not None and abs(sent - stored) >= timedelta(seconds=1)):
+            return True
+    return False
+
+
 def customer_statistics_adjust(
     *,
     customer: Customer,

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from savdo.audit.models import ChangeLogEntry
 from savdo.customers.constants import IMPORT_MAX_ROWS
@@ -261,6 +262,27 @@ def test_only_managers_adjust_statistics(tenant, owner, role):
     assert Customer.objects.get(pk=body["id"]).notes == ""
     # their ordinary edits are fine
     assert member.client.put(f"/api/clients/{body['id']}", {"notes": "x"}, format="json").status_code == 200
+
+
+def test_a_cashier_saves_a_whole_client_back_with_its_statistics_unchanged(tenant, owner):
+    created = _create(owner)
+    Customer.objects.filter(pk=created["id"]).update(
+        total_purchases=Decimal("1234.50"), total_purchases_count=3, last_purchase_at=timezone.now()
+    )
+    cashier = Member(tenant, Role.CASHIER)
+    client = cashier.client.get(f"/api/clients/{created['id']}").json()
+    saved = cashier.client.put(f"/api/clients/{created['id']}", {**client, "notes": "called back"}, format="json")
+    assert saved.status_code == 200, saved.content
+    assert (saved.json()["notes"], saved.json()["totalRevenue"], saved.json()["purchaseCount"]) == (
+        "called back",
+        "1234.50",
+        3,
+    )
+    assert saved.json()["lastPurchaseDate"] == client["lastPurchaseDate"]
+    assert not ChangeLogEntry.objects.filter(action="manual_statistics").exists()
+    # a changed figure in the same body is still an adjustment, and refused
+    refused = cashier.client.put(f"/api/clients/{created['id']}", {**client, "purchaseCount": 4}, format="json")
+    assert refused.status_code == 403
 
 
 def test_statistics_sent_with_a_create_are_ignored(owner):
