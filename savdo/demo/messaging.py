@@ -8,13 +8,16 @@ keys; no call to any provider), everything else is written in bulk, as the webho
 would have written it: a person's `MessengerIdentity`, the chat with its client, the messages with
 their delivery statuses, the customers' `whatsapp_jid` / `telegram_user_id`. New people become
 customers with source whatsapp/telegram and status potential, exactly as a first message makes them.
-The demo channels' credentials are placeholders: replies from the demo stay `queued` until real
-ones are entered (`PUT /api/chats/channels/<id>`).
+The demo channels' credentials are placeholders: a reply from the demo is stored at once and its
+delivery then fails (Telegram refuses the token, nothing listens at the gateway's address), which
+the message's status shows, until real ones are entered (`PUT /api/chats/channels/<id>`). Their
+webhook addresses start with SAVDO_PUBLIC_URL when it is set.
 """
 
 import random
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -140,7 +143,7 @@ def load_messaging(tenant: Tenant, *, now: datetime | None = None, seed: int = 2
             kind=ChannelKind.TELEGRAM,
             provider=Provider.TELEGRAM,
             name="Savdo Demo bot",
-            webhook_base_url=DEMO_BASE_URL,
+            webhook_base_url=settings.SAVDO_PUBLIC_URL or DEMO_BASE_URL,
             register=False,
             bot_token=DEMO_BOT_TOKEN,
         )
@@ -149,7 +152,7 @@ def load_messaging(tenant: Tenant, *, now: datetime | None = None, seed: int = 2
             kind=ChannelKind.WHATSAPP,
             provider=Provider.EVOLUTION,
             name="WhatsApp магазина",
-            webhook_base_url=DEMO_BASE_URL,
+            webhook_base_url=settings.SAVDO_PUBLIC_URL or DEMO_BASE_URL,
             register=False,
             api_url=DEMO_GATEWAY,
             api_key="demo-gateway-key",

@@ -2,8 +2,8 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from savdo.core.phones import phone_search_digits
 from savdo.customers.models import Customer, search_fold
+from savdo.customers.selectors import search_words
 from savdo.messaging.choices import ChannelStatus
 from savdo.messaging.models import Channel, Chat, ChatClient, Message
 
@@ -39,22 +39,16 @@ def chat_list(*, tenant) -> QuerySet:
 
 
 def chat_search(queryset: QuerySet, term: str, *, tenant) -> QuerySet:
-    """Chats whose name, username or phone, or one of whose clients' name, phone or e-mail
-    contains `term` (case- and ё-insensitive)."""
-    folded = search_fold(term.strip())
-    if not folded:
-        return queryset
-    # A phone typed as "+998 90 123" finds the digits "99890123" (how phones are folded).
-    digits = phone_search_digits(term)
-    terms = [folded] + ([digits] if digits and digits != folded else [])
-    matching = None
-    for word in terms:
+    """Chats where every word of `term` is in the chat's name, username or phone or in one of its
+    clients' name, company, phone or e-mail (case- and ё-insensitive; a phone typed with spaces or
+    dashes is one word of digits, as for customers)."""
+    for word in search_words(term):
         # Ids from two searches, each served by a trigram index on PostgreSQL (the chat's own
         # `search_text`, its clients'), united: an OR of the two would scan every chat.
         own = Chat.objects.for_tenant(tenant).filter(search_text__contains=word).values("pk")
         linked = ChatClient.objects.for_tenant(tenant).filter(customer__search_text__contains=word).values("chat_id")
-        matching = own.union(linked) if matching is None else matching.union(own, linked)
-    return queryset.filter(pk__in=matching)
+        queryset = queryset.filter(pk__in=own.union(linked))
+    return queryset
 
 
 def chat_messages(*, chat: Chat) -> QuerySet:

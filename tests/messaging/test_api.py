@@ -324,6 +324,12 @@ def test_list_filters(owner, tenant):
     assert ids("search=нодир") == {whatsapp.pk}
     client = telegram.clients.get()
     assert ids(f"search={client.phone[1:]}") == {telegram.pk}
+    # every word, from the chat or from its client: a full name finds the chat of that client
+    client.first_name, client.last_name = "Person", "Retail"
+    client.save()
+    assert ids("search=Person%20Retail") == ids("search=retail%20PERSON") == {telegram.pk}
+    assert ids("search=Person%20Нодира") == set()
+    assert ids("search=%2B" + "%20".join([client.phone[1:4], client.phone[4:6], client.phone[6:]])) == {telegram.pk}
     assert ids(f"clientId={client.pk}") == {telegram.pk}
     for bad in ("channel=viber", "status=x", "unread=yes", "assignedUserId=abc", "channelId=0", "page=0", "limit=x"):
         response = owner.client.get(f"/api/chats?{bad}")

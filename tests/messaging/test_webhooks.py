@@ -255,7 +255,9 @@ def test_evolution_delivery_ack(tenant):
     assert reply.status == DeliveryStatus.DELIVERED
 
 
-@pytest.mark.parametrize("name", ["messages_upsert__group", "messages_upsert__from_me", "connection_update"])
+@pytest.mark.parametrize(
+    "name", ["messages_upsert__group", "messages_upsert__from_me", "messages_upsert__stub", "connection_update"]
+)
 def test_evolution_skipped(tenant, name):
     channel = connect(tenant, EVO)
     before = counts()

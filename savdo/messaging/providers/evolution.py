@@ -177,7 +177,9 @@ class EvolutionAdapter(Adapter):
         if key.get("fromMe"):
             return Skipped("echo")
         message = as_dict(data.get("message") or {})
-        if SKIPPED_KEYS.intersection(message):
+        if not message or SKIPPED_KEYS.intersection(message):
+            # no message at all: a stub event (a message the gateway could not decrypt, a call
+            # notice), which would otherwise show as an empty unread message
             return Skipped("unsupported")
         jid = normalize_jid(jid)
         contact = Contact(external_id=jid, name=clip(data.get("pushName")), phone=phone_of(jid))
