@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from savdo.core import versions
 
@@ -120,3 +120,23 @@ def connect() -> None:
                 m2m_changed.connect(
                     _links_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}_{field.name}"
                 )
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    post_save.connect(_user_changed, sender=user_model, dispatch_uid="versions_user_save")
+    # before the delete, while the user's memberships are still there to say which stores
+    pre_delete.connect(_user_changed, sender=user_model, dispatch_uid="versions_user_delete")
+
+
+# Saves of a user that change nothing an answer shows: the sign-in stamp, the password.
+_UNSHOWN_USER_FIELDS = frozenset({"last_login", "password"})
+
+
+def _user_changed(sender, instance, using="default", update_fields=None, **kwargs):
+    """A user's name or e-mail shows in answers of every store they work in (a client's manager, a
+    task's assignee): renaming them renews all of those stores' data versions. Users are renamed
+    rarely; signing in (which saves `last_login` only) renews nothing."""
+    if update_fields is not None and set(update_fields) <= _UNSHOWN_USER_FIELDS:
+        return
+    from savdo.tenancy.models import Membership
+
+    for tenant_id in Membership.objects.filter(user_id=instance.pk).values_list("tenant_id", flat=True):
+        versions.tenant_changed(tenant_id, _ALL_SCOPES, using=using)

@@ -71,8 +71,8 @@ def test_a_sale_moves_the_statistics_here_at_once_with_warm_caches(tenant):
     # Warm every cache there is: the retail answers, cached list totals, principals.
     _warm(owner.client, RETAIL)
     _warm(owner.client, retail_detail)
-    assert owner.client.get(detail).json()["totalRevenue"] == "0.00"
-    assert owner.client.get(listing).json()["clients"][0]["purchaseCount"] == 0
+    assert _warm(owner.client, detail)["totalRevenue"] == "0.00"
+    assert _warm(owner.client, listing)["clients"][0]["purchaseCount"] == 0
     stats = _warm(owner.client, "/api/clients/stats")
     assert stats["revenue"] == {"total": 0.0, "average": 0.0}
 
@@ -114,3 +114,27 @@ def test_a_manual_adjustment_is_what_every_surface_shows_and_checkout_adds_to(te
     sell(cashier.membership, [(milk, 1)], session=open_shift(cashier.membership), customer=customer)
     body = owner.client.get(f"/api/clients/{customer.pk}").json()
     assert (body["totalRevenue"], body["purchaseCount"]) == ("162000.00", 26)
+
+
+def test_renaming_a_clients_manager_shows_at_once_in_warm_answers(tenant):
+    owner = Member(tenant, Role.OWNER)
+    manager = Member(tenant, Role.MANAGER)
+    created = owner.client.post(
+        "/api/clients", {"name": "Иван Петров", "assignedUserId": manager.user.pk}, format="json"
+    ).json()
+    detail, listing = f"/api/clients/{created['id']}", "/api/clients"
+    assert _warm(owner.client, detail)["assignedUser"]["email"] == manager.user.email
+    _warm(owner.client, listing)
+
+    manager.user.first_name, manager.user.last_name, manager.user.email = "Нодира", "Каримова", "n@shop.uz"
+    manager.user.save()
+
+    assert owner.client.get(detail).json()["assignedUser"]["name"] == "Нодира Каримова"
+    row = owner.client.get(listing).json()["clients"][0]
+    assert row["assignedUser"] == {"id": manager.user.pk, "name": "Нодира Каримова", "email": "n@shop.uz"}
+    # signing in saves the user too, and renews nothing
+    _warm(owner.client, detail)
+    manager.user.save(update_fields=["last_login"])
+    with CaptureQueriesContext(connection) as ctx:
+        owner.client.get(detail)
+    assert [q["sql"] for q in ctx.captured_queries if "set_config(" not in q["sql"]] == []

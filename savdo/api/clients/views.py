@@ -261,13 +261,13 @@ def json_stream(queryset) -> Iterator[bytes]:
 class ClientViewSet(DomainErrorsMixin, ReadCacheMixin, ClientsModelViewSet):
     """Document 002's clients: the store's customers in the document's camelCase shape.
 
-    The statistics are answered from the versioned response cache (savdo/api/readcache.py): they
-    read only customer rows, whose every write (checkout's F() updates included) renews the
-    `customers` scope. Lists and clients are not: they show the manager's name and e-mail, and
-    users have no data scope that a rename would renew.
+    The list, a client and the statistics are answered from the versioned response cache
+    (savdo/api/readcache.py): they read customer rows and their tags, whose every write (checkout's
+    F() updates and tag links included) renews the `customers` scope, and the manager's name and
+    e-mail, whose change renews every scope of the manager's stores (savdo/core/counts.py).
     """
 
-    read_cache = {"stats": ("customers",)}
+    read_cache = dict.fromkeys(["list", "retrieve", "stats"], ("customers",))
 
     model = Customer
     selector = clients.client_list
