@@ -291,6 +291,23 @@ def test_delete_customer_with_deals_is_409_and_changes_nothing(owner, tenant):
     assert not ChangeLogEntry.objects.exists()
 
 
+def test_a_customer_without_email_saves_back_as_loaded_but_a_new_one_needs_one(owner, tenant):
+    customer = CustomerFactory(tenant=tenant, email="")
+    loaded = owner.client.get(f"{CUSTOMERS}/{customer.pk}").json()["data"]["customer"]
+    assert loaded["email"] == ""
+    body = {key: loaded[key] for key in ("name", "email", "phone", "company", "status", "value")}
+    saved = owner.client.put(f"{CUSTOMERS}/{customer.pk}", {**body, "company": "Shop LLC"}, format="json")
+    assert saved.status_code == 200, saved.content
+    assert (saved.json()["data"]["customer"]["email"], saved.json()["data"]["customer"]["company"]) == ("", "Shop LLC")
+    for path, method in ((CUSTOMERS, owner.client.post), (f"{CUSTOMERS}/{customer.pk}", owner.client.put)):
+        with_email = CustomerFactory(tenant=tenant, email="a@b.uz") if method == owner.client.put else None
+        target = f"{CUSTOMERS}/{with_email.pk}" if with_email else path
+        refused = method(target, {**body, "email": ""}, format="json")
+        assert refused.status_code == 400, (target, refused.content)
+        assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+        assert "email" in refused.json()["error"]["details"]
+
+
 def test_languages(owner, tenant):
     response = owner.client.post(DEALS, {"title": "x", "customerId": 123456}, format="json", HTTP_ACCEPT_LANGUAGE="uz")
     assert response.status_code == 400

@@ -77,7 +77,7 @@ class CrmCustomerSerializer(serializers.Serializer):
 
     id = serializers.IntegerField(read_only=True)
     name = NameField(source="display_name", max_length=255)
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(max_length=254, allow_blank=True)
     phone = NullAsBlankCharField(max_length=50)
     company = NullAsBlankCharField(source="company_name", max_length=255)
     status = CustomerStatusField(default=CustomerStatus.POTENTIAL)
@@ -87,6 +87,13 @@ class CrmCustomerSerializer(serializers.Serializer):
 
     class Meta:
         list_serializer_class = FastListSerializer
+
+    def validate_email(self, value: str) -> str:
+        # A customer made on another surface may have no e-mail; a form that loaded it sends the
+        # blank back, which saves it unchanged. A new or an e-mailed customer needs one.
+        if not value and (self.instance is None or self.instance.email):
+            raise serializers.ValidationError(self.fields["email"].error_messages["blank"])
+        return value
 
 
 class DealCustomerSerializer(serializers.Serializer):
