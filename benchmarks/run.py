@@ -224,7 +224,8 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
         "",
         f"Machine: {machine()}. Server: gunicorn ({server}), {args.workers} workers x {args.threads} threads "
         "(a socket each), production "
-        f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}. "
+        f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}, "
+        f"row-level security {'OFF' if getattr(args, 'no_rls', False) else 'on'}. "
         f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
         f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
         "",
@@ -277,6 +278,11 @@ def main() -> None:
         action="store_true",
         help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs",
     )
+    parser.add_argument(
+        "--no-rls",
+        action="store_true",
+        help="requests not bound by PostgreSQL row-level security (SAVDO_RLS=0): what the second lock costs",
+    )
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--sales", type=int, default=730_000, help="sales to generate (about 3 lines each)")
     args = parser.parse_args()
@@ -286,6 +292,7 @@ def main() -> None:
     env = bench_env(args.database_url)
     if args.no_response_cache:
         env["SAVDO_RESPONSE_CACHE"] = "0"
+    env["SAVDO_RLS"] = "0" if args.no_rls else "1"
     os.environ.update(env)
     started = time.monotonic()
 
@@ -357,7 +364,11 @@ def main() -> None:
     text = report(results, args, time.monotonic() - started, notes)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = ("-uncached" if args.no_response_cache else "") + ("-gthread" if args.server == "gthread" else "")
+    suffix = (
+        ("-uncached" if args.no_response_cache else "")
+        + ("-norls" if args.no_rls else "")
+        + ("-gthread" if args.server == "gthread" else "")
+    )
     path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}{suffix}.md"
     path.write_text(text)
     print(text)
