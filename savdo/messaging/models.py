@@ -52,6 +52,8 @@ class Channel(TenantOwned, TimeStamped):
     id, gateway instance): a store connects one account once.
     """
 
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
+
     kind = models.CharField(_("messenger"), max_length=16, choices=ChannelKind.choices)
     provider = models.CharField(_("provider"), max_length=20, choices=Provider.choices)
     name = models.CharField(_("name"), max_length=200)
@@ -109,6 +111,8 @@ class MessengerIdentity(TenantOwned):
     the next new chat of that person then finds or creates a client again.
     """
 
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
+
     kind = models.CharField(_("messenger"), max_length=16, choices=ChannelKind.choices)
     external_id = models.CharField(_("messenger id"), max_length=100)
     customer = models.ForeignKey(
@@ -133,6 +137,8 @@ class ChatClient(TenantOwned):
     """A client shown on a chat (002 `organizationClients[]`): linked when the chat was created, or
     by hand."""
 
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
+
     chat = models.ForeignKey("messaging.Chat", on_delete=models.CASCADE, related_name="client_links")
     customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="chat_links")
     link = models.CharField(_("linked"), max_length=8, choices=ClientLink.choices, default=ClientLink.AUTO)
@@ -153,6 +159,8 @@ class Chat(TenantOwned, TimeStamped):
     messages (F() updates, so concurrent messages add up). `search_text` folds the name, username
     and phone digits for `?search=`.
     """
+
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
 
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="chats")
     kind = models.CharField(_("messenger"), max_length=16, choices=ChannelKind.choices)
@@ -207,6 +215,8 @@ class Message(TenantOwned):
     provider's status callbacks, `external_id` is the id the provider gave it.
     """
 
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
+
     chat = models.ForeignKey(Chat, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
     kind = models.CharField(_("type"), max_length=16, choices=MessageKind.choices, default=MessageKind.TEXT)
@@ -254,6 +264,8 @@ class DeliveryEvent(TenantOwned):
     our own send's answer) is kept without `message` and applied when the send records that id.
     A repeated callback (same message id and status) stores nothing new.
     """
+
+    data_scope = "messaging"  # read caches: savdo/core/versions.py
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries")

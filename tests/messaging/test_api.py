@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from savdo.messaging.choices import ChatStatus, DeliveryStatus, Direction, Provider, WebhookStatus
@@ -498,3 +500,34 @@ def test_commands_are_logged(owner, tenant):
     entry = ChangeLogEntry.objects.get(object_type="messaging.chat", action="close")
     assert entry.actor_id == owner.user.pk
     assert entry.changes["status"] == ["open", "closed"]
+
+
+def _warm(client, path) -> dict:
+    """Read until a repeat is served from the answer cache (nothing read from the database)."""
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(path).json()
+    assert [q["sql"] for q in ctx.captured_queries if "set_config(" not in q["sql"]] == [], path
+    return body
+
+
+def test_warm_chat_answers_follow_a_webhook_a_reply_and_a_client_rename_at_once(tenant, owner, receiver):
+    channel = channel_for(tenant, Provider.TELEGRAM)
+    assert _warm(owner.client, "/api/chats")["chats"] == []
+
+    assert post_webhook(channel, payload(Provider.TELEGRAM, "text")).status_code == 200
+    [row] = _warm(owner.client, "/api/chats")["chats"]
+    assert (row["unreadCount"], row["lastMessage"]["direction"]) == (1, "in")
+    chat_path, messages_path = f"/api/chats/{row['id']}", f"/api/chats/{row['id']}/messages"
+    _warm(owner.client, chat_path)
+    assert len(_warm(owner.client, messages_path)["messages"]) == 1
+
+    assert owner.client.post(f"{messages_path}", {"text": "Да, есть"}, format="json").status_code == 201
+    assert [m["direction"] for m in owner.client.get(messages_path).json()["messages"]] == ["in", "out"]
+    assert owner.client.get("/api/chats").json()["chats"][0]["lastMessage"]["text"] == "Да, есть"
+
+    client = Chat.objects.get(pk=row["id"]).clients.get()
+    client.display_name = "Дилшодбек Каримов"
+    client.save()
+    shown = owner.client.get(chat_path).json()["organizationClients"][0]
+    assert "Дилшодбек" in shown["name"]

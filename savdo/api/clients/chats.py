@@ -20,6 +20,7 @@ from savdo.api.clients import chat_serializers as shapes
 from savdo.api.clients.conventions import ClientsModelViewSet, ClientsPagination, ClientsViewSet
 from savdo.api.errors import Conflict
 from savdo.api.fields import MAX_ID
+from savdo.api.readcache import ReadCacheMixin
 from savdo.messaging import selectors, services
 from savdo.messaging.choices import ChannelKind, ChannelStatus, ChatStatus
 from savdo.messaging.models import Channel, Chat, ChatClient, Message
@@ -113,7 +114,12 @@ CHAT_LIST_PARAMETERS = [
 
 
 @extend_schema_view(list=extend_schema(parameters=CHAT_LIST_PARAMETERS))
-class ChatViewSet(ChatErrorsMixin, ClientsViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class ChatViewSet(ChatErrorsMixin, ReadCacheMixin, ClientsViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin):
+    # The list, a chat and its messages from the versioned answer cache: every messaging write
+    # (a webhook's message, a reply, a delivery status, a command) renews `messaging`, every write
+    # to the clients they show renews `customers` (savdo/api/readcache.py).
+    read_cache = dict.fromkeys(["list", "retrieve", "messages"], ("messaging", "customers"))
+
     model = Chat
     selector = selectors.chat_list
     serializer_class = shapes.ChatSerializer
