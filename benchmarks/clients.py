@@ -286,7 +286,8 @@ def report(args, ctx, imports, exports, loads, elapsed) -> str:
         f"# Savdo clients (document 002) benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
         f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads, production "
-        f"settings, PostgreSQL + Redis. Database: `savdo generate --customers {args.customers}` "
+        f"settings, PostgreSQL + Redis, response cache {'OFF' if getattr(args, 'no_response_cache', False) else 'on'}. "
+        f"Database: `savdo generate --customers {args.customers}` "
         f"(big store {ctx['big']['customers']:,} clients, 10k store {ctx['small']['customers']:,}). "
         f"Run took {elapsed / 60:.1f} min.",
         "",
@@ -357,11 +358,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--only", default="", help="import, export or load")
+    parser.add_argument(
+        "--no-response-cache",
+        action="store_true",
+        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs",
+    )
     args = parser.parse_args()
 
     env = bench_env(args.database_url)
     env["SAVDO_MAX_BODY_BYTES"] = str(BODY_LIMIT)
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    if args.no_response_cache:
+        env["SAVDO_RESPONSE_CACHE"] = "0"
     os.environ.update(env)
     started = time.monotonic()
     ensure_database(args.database_url)
@@ -425,7 +433,8 @@ def main() -> None:
     text = report(args, ctx, imports, exports, loads, time.monotonic() - started)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}-clients.md"
+    suffix = "-uncached" if args.no_response_cache else ""
+    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}-clients{suffix}.md"
     path.write_text(text)
     print(text)
     print(f"written to {path}")
