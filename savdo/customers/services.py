@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from savdo.core.phones import normalize_phone
-from savdo.customers.models import Customer, CustomerGroup, CustomerStatus, CustomerType, Tag
+from savdo.customers.models import Customer, CustomerGroup, CustomerStatus, CustomerType, Tag, status_with_flags
 from savdo.tenancy.models import Membership, Tenant
 
 MSG_PHONE_TAKEN = _("A customer with this phone number already exists.")
@@ -251,6 +251,28 @@ def customer_update(*, customer: Customer, tags: Iterable[Tag] | None = None, **
     if tag_list is not None:
         locked.tags.set(tag_list)
     return locked
+
+
+def _with_flags(fields: dict[str, Any], current: str, is_active: bool | None, is_blocked: bool | None) -> dict:
+    status = status_with_flags(current, is_active=is_active, is_blocked=is_blocked)
+    if status != current:
+        fields["status"] = status
+    return fields
+
+
+def customer_create_with_flags(
+    *, tenant: Tenant, is_active: bool | None = None, is_blocked: bool | None = None, **fields: Any
+) -> Customer:
+    """`customer_create` taking document 000's `is_active`/`is_blocked` flags for the status."""
+    default = Customer._meta.get_field("status").default
+    return customer_create(tenant=tenant, **_with_flags(fields, default, is_active, is_blocked))
+
+
+def customer_update_with_flags(
+    *, customer: Customer, is_active: bool | None = None, is_blocked: bool | None = None, **fields: Any
+) -> Customer:
+    """`customer_update` taking document 000's `is_active`/`is_blocked` flags for the status."""
+    return customer_update(customer=customer, **_with_flags(fields, customer.status, is_active, is_blocked))
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from django.db.models import DecimalField, F, QuerySet, Value
 from django.db.models.functions import Coalesce
 
+from savdo.catalog import selectors as catalog_selectors
 from savdo.catalog.models import Product
 from savdo.core.fixed import FixedQuery
 from savdo.core.money import QUANTITY_MAX_DIGITS, QUANTITY_PLACES, ZERO_QTY
@@ -15,6 +16,11 @@ _QTY = DecimalField(max_digits=QUANTITY_MAX_DIGITS, decimal_places=QUANTITY_PLAC
 def with_stock(products: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate `stock_quantity` (on hand; zero before the first movement) in the same query."""
     return products.annotate(stock_quantity=Coalesce(F("stock__quantity"), Value(ZERO_QTY), output_field=_QTY))
+
+
+def product_list_with_stock(*, tenant: Tenant) -> QuerySet[Product]:
+    """The catalog's product list with each product's on-hand (`stock_quantity`), in one query."""
+    return with_stock(catalog_selectors.product_list(tenant=tenant))
 
 
 _PRODUCT_WITH_STOCK = FixedQuery(lambda tenant_id, pk: with_stock(Product.objects.filter(tenant_id=tenant_id, pk=pk)))

@@ -14,7 +14,8 @@ from savdo.customers.models import Customer
 from savdo.sales.choices import PaymentMethod, SaleStatus, ShiftStatus
 from savdo.sales.models import CashSession, Payment, Refund, RefundPayment, Sale, SaleItem
 from savdo.sales.rollups import COUNTED_SALE_STATUSES, local_date
-from savdo.tenancy.models import Tenant
+from savdo.tenancy.models import Membership, Tenant
+from savdo.tenancy.roles import is_manager
 
 
 def _zero(value, default=ZERO):
@@ -100,8 +101,12 @@ def reserved_quantities(*, tenant: Tenant, product_ids=None) -> dict[int, Decima
 # --- shifts ----------------------------------------------------------------------------------------
 
 
-def session_list(*, tenant: Tenant) -> QuerySet[CashSession]:
-    return CashSession.objects.for_tenant(tenant).select_related("cashier").order_by("-opened_at", "-id")
+def session_list(*, tenant: Tenant, membership: Membership | None = None) -> QuerySet[CashSession]:
+    """The tenant's shifts; given a `membership` below manager (a cashier), only that member's own."""
+    sessions = CashSession.objects.for_tenant(tenant).select_related("cashier").order_by("-opened_at", "-id")
+    if membership is not None and not is_manager(membership.role):
+        sessions = sessions.filter(cashier_id=membership.user_id)
+    return sessions
 
 
 def shift_cash_summary(*, session: CashSession) -> dict[str, Decimal]:

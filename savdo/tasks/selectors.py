@@ -37,6 +37,11 @@ def task_visible(*, membership: Membership) -> QuerySet[Task]:
     )
 
 
+def task_list(*, tenant, membership: Membership) -> QuerySet[Task]:
+    """The API's task list: the tasks of `tenant` the member may see (`task_visible`)."""
+    return task_visible(membership=membership)
+
+
 def task_with_history(queryset: QuerySet[Task]) -> QuerySet[Task]:
     """Prefetch each task's history (one more query whatever the number of tasks)."""
     return queryset.prefetch_related(
@@ -106,6 +111,11 @@ def task_comment_visible(*, membership: Membership) -> QuerySet[TaskComment]:
         .select_related("author")
         .order_by("created_at", "id")
     )
+
+
+def task_comment_list(*, tenant, membership: Membership) -> QuerySet[TaskComment]:
+    """The API's comment list: comments of `tenant` on the tasks the member may see."""
+    return task_comment_visible(membership=membership)
 
 
 def task_template_list(*, tenant) -> QuerySet[TaskTemplate]:

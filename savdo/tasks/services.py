@@ -275,3 +275,23 @@ def task_create_from_template(
         due_date=due_date,
         template=template,
     )
+
+
+# --- templates ---------------------------------------------------------------------------------------
+# One statement each: the API kernel runs them in its transaction with the change-log row.
+
+
+def task_template_create(*, tenant, actor=None, **fields) -> TaskTemplate:
+    """A task template of `tenant`, written by the user `actor` (its `created_by`)."""
+    return TaskTemplate.objects.create(tenant=tenant, created_by=actor, **fields)
+
+
+def task_template_update(*, template: TaskTemplate, **fields) -> TaskTemplate:
+    for name, value in fields.items():
+        setattr(template, name, value)
+    template.save()
+    return template
+
+
+def task_template_delete(*, template: TaskTemplate) -> None:
+    template.delete()

@@ -2,7 +2,12 @@
 
 from django.db.models import QuerySet
 
-from savdo.tenancy.models import Invitation, Tenant
+from savdo.tenancy.models import Invitation, Membership, Tenant
+
+
+def membership_list_of_tenant(*, tenant: Tenant) -> QuerySet[Membership]:
+    """The tenant's staff (active or not) with their users."""
+    return Membership.objects.filter(tenant=tenant).select_related("user", "tenant")
 
 
 def invitation_list_of_tenant(*, tenant: Tenant) -> QuerySet[Invitation]:

@@ -7,13 +7,13 @@
 """
 
 from django.conf import settings
-from rest_framework import viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from savdo.api.base import OptionalSlashRouter, TenantScopedMixin
 from savdo.api.errors import drf_style_body, make_exception_handler
+from savdo.api.kernel import TenantModelViewSet, TenantViewSet
 from savdo.api.paginators import DeferredJoinPaginator
 from savdo.api.readcache import ReadCacheMixin
 
@@ -45,15 +45,13 @@ class RetailViewMixin(RetailErrorsMixin, ReadCacheMixin, TenantScopedMixin):
     pagination_class = RetailPagination
 
 
-class RetailModelViewSet(RetailViewMixin, viewsets.ModelViewSet):
-    """CRUD on a tenant-owned model; subclasses set queryset, serializer, filters and roles."""
-
-    def perform_create(self, serializer):
-        serializer.save(tenant=self.request.tenant)
+class RetailModelViewSet(RetailViewMixin, TenantModelViewSet):
+    """CRUD of a tenant-owned model on the kernel: subclasses declare `model`, `selector`, the
+    services, the serializer, filters and roles."""
 
 
-class RetailViewSet(RetailViewMixin, viewsets.GenericViewSet):
-    """Command-style endpoints (actions) on the retail surface."""
+class RetailViewSet(RetailViewMixin, TenantViewSet):
+    """Command-style or read-only endpoints (actions, DRF's list/retrieve mixins) on the kernel."""
 
 
 def success(data=None, *, message: str | None = None, status: int = 200) -> Response:

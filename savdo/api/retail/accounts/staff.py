@@ -165,7 +165,8 @@ class StaffViewSet(
     mixins.DestroyModelMixin,
     RetailViewSet,
 ):
-    queryset = Membership.objects.none()  # the model for the schema; rows come from get_queryset()
+    model = Membership
+    selector = selectors.membership_list_of_tenant
     serializer_class = StaffMemberSerializer
     default_roles = ADMINS
     lookup_field = "user_id"
@@ -177,12 +178,9 @@ class StaffViewSet(
     ordering_fields = ["created_at", "role", "user__username", "user__first_name", "user__last_name"]
     ordering = ["created_at", "id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        # Membership is not TenantOwned (it *is* the link to the tenant): scope it here.
-        return Membership.objects.filter(tenant=self.request.tenant).select_related("user", "tenant")
-
+    # create/partial_update/destroy stay whole: the membership services take the acting membership
+    # (not the user the kernel passes as `actor`), answer in other shapes (202 for an invitation) and
+    # write their own change-log rows.
     def create(self, request, *args, **kwargs):
         payload = StaffCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -257,7 +255,8 @@ class StaffInvitationViewSet(
 ):
     """The store's invitations (`/api/users/staff/invitations/`). Owner and admin only."""
 
-    queryset = Invitation.objects.none()  # the model for the schema; rows come from get_queryset()
+    model = Invitation
+    selector = selectors.invitation_list_of_tenant
     serializer_class = StaffInvitationSerializer
     default_roles = ADMINS
     lookup_value_regex = r"\d+"
@@ -267,12 +266,8 @@ class StaffInvitationViewSet(
     ordering_fields = ["created_at", "login", "status"]
     ordering = ["-created_at", "-id"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        # Invitation is not TenantOwned (like Membership, it is the link to a tenant): scope it here.
-        return selectors.invitation_list_of_tenant(tenant=self.request.tenant)
-
+    # create/destroy stay whole: the invitation services take the acting membership, answer 202 and
+    # write their own change-log rows.
     def create(self, request, *args, **kwargs):
         payload = StaffInvitationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

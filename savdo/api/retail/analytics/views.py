@@ -84,14 +84,11 @@ class DailySalesViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Analyt
     `?end_date=`, paginated); `today/`, `period/` and `trends/` cover every day asked for, days
     without sales as zeros."""
 
+    model = DailySales
+    selector = selectors.daily_sales_list
     serializer_class = serializers.AnalyticsDailyReportSerializer
     lookup_value_regex = ID_PATTERN
     read_cache = dict.fromkeys(["list", "retrieve", "today", "period", "trends"], ("sales",))
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return DailySales.objects.none()
-        return selectors.daily_sales_list(tenant=self.request.tenant)
 
     @extend_schema(parameters=[serializers.AnalyticsPeriodQuerySerializer])
     def list(self, request, *args, **kwargs):

@@ -1,7 +1,7 @@
 """Document 000's customer and group shapes (plus 001 §6's `name`/`address` create shape).
 
 Request shape and formats only: the rules (uniqueness, company name, name splitting, tenant
-checks) live in `savdo.customers.services`, which `create()`/`update()` hand off to.
+checks) live in `savdo.customers.services`, which the views declare as their services.
 
 Rendering decisions: money (`total_purchases`, `loyalty_points`, `average_check`) and percentages
 are JSON numbers, as document 000 shows them (`500000.00`, `15.00`); timestamps are ISO 8601 to the
@@ -20,8 +20,7 @@ from rest_framework import serializers
 from savdo.api.fastlists import FastListSerializer
 from savdo.core.money import MONEY_MAX_DIGITS, MONEY_PLACES
 from savdo.core.phones import normalize_phone
-from savdo.customers import services
-from savdo.customers.models import Customer, CustomerGroup, status_with_flags
+from savdo.customers.models import Customer, CustomerGroup
 
 MAX_ID = 2**63 - 1
 
@@ -94,15 +93,13 @@ class RetailPhoneField(serializers.CharField):
             raise serializers.ValidationError(exc.messages) from exc
 
 
-def _domain_call(service, **kwargs):
-    """Run a service; its field errors are renamed to this surface's names (`display_name` is `name`)."""
-    try:
-        return service(**kwargs)
-    except DjangoValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            raise
-        renamed = {SURFACE_NAMES.get(field, field): messages for field, messages in exc.message_dict.items()}
-        raise serializers.ValidationError(renamed) from exc
+def surface_errors(exc: Exception) -> Exception:
+    """A service's field errors with this surface's names (`display_name` is `name`); other
+    exceptions as they are."""
+    if not isinstance(exc, DjangoValidationError) or not hasattr(exc, "error_dict"):
+        return exc
+    renamed = {SURFACE_NAMES.get(field, field): messages for field, messages in exc.message_dict.items()}
+    return serializers.ValidationError(renamed)
 
 
 SURFACE_NAMES = {"display_name": "name", "__all__": "non_field_errors"}
@@ -188,24 +185,6 @@ class RetailCustomerSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(errors)
         return attrs
 
-    def _domain_fields(self, validated_data: dict, current_status: str) -> dict:
-        data = dict(validated_data)
-        data.pop("tenant", None)
-        is_active = data.pop("is_active", None)
-        is_blocked = data.pop("is_blocked", None)
-        status = status_with_flags(current_status, is_active=is_active, is_blocked=is_blocked)
-        if status != current_status:
-            data["status"] = status
-        return data
-
-    def create(self, validated_data):
-        data = self._domain_fields(validated_data, Customer._meta.get_field("status").default)
-        return _domain_call(services.customer_create, tenant=self.context["tenant"], **data)
-
-    def update(self, instance, validated_data):
-        data = self._domain_fields(validated_data, instance.status)
-        return _domain_call(services.customer_update, customer=instance, **data)
-
 
 class RetailCustomerPhoneResultSerializer(serializers.ModelSerializer):
     """`search_by_phone`'s `data`: exactly the fields document 000 §5 shows."""
@@ -278,10 +257,3 @@ class RetailCustomerGroupSerializer(serializers.ModelSerializer):
     def get_members_count(self, group) -> int:
         annotated = getattr(group, "members_count", None)
         return annotated if annotated is not None else group.members.count()
-
-    def create(self, validated_data):
-        validated_data.pop("tenant", None)
-        return _domain_call(services.customer_group_create, tenant=self.context["tenant"], **validated_data)
-
-    def update(self, instance, validated_data):
-        return _domain_call(services.customer_group_update, group=instance, **validated_data)

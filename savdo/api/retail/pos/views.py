@@ -43,7 +43,7 @@ from savdo.sales import services as sales_services
 from savdo.sales.choices import SaleStatus, ShiftStatus
 from savdo.sales.idempotency import StoredResponse, request_fingerprint, run_idempotent
 from savdo.sales.models import CashSession, Sale
-from savdo.tenancy.roles import MANAGERS, STORE_STAFF, is_manager
+from savdo.tenancy.roles import MANAGERS, STORE_STAFF
 
 ID_PATTERN = "[0-9]{1,18}"
 MAX_ID = serializers.MAX_ID
@@ -72,16 +72,6 @@ def _actor(request):
     return membership
 
 
-class SelectorQuerysetMixin:
-    """Rows come from a selector for the request's tenant (`tenant_queryset`); schema generation,
-    which has no tenant, gets the class's empty `queryset`."""
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.queryset
-        return self.tenant_queryset(self.request.tenant)
-
-
 # --- catalog -------------------------------------------------------------------------------------------
 
 
@@ -94,9 +84,14 @@ class CategoryFilter(filters.FilterSet):
         fields = ["parent", "is_active"]
 
 
-class CategoryViewSet(SelectorQuerysetMixin, RetailModelViewSet):
+class CategoryViewSet(RetailModelViewSet):
     """001 §2.4 categories: list and create, plus retrieve, update and delete (an empty one only)."""
 
+    model = Category
+    selector = catalog_selectors.category_list
+    create_service = catalog_services.category_create
+    update_service = catalog_services.category_update
+    destroy_service = catalog_services.category_delete
     serializer_class = serializers.PosCategorySerializer
     lookup_value_regex = ID_PATTERN
     search_fields = ["name"]
@@ -104,22 +99,6 @@ class CategoryViewSet(SelectorQuerysetMixin, RetailModelViewSet):
     filterset_class = CategoryFilter
     default_roles = STORE_STAFF
     action_roles = {"create": MANAGERS, "update": MANAGERS, "partial_update": MANAGERS, "destroy": MANAGERS}
-
-    queryset = Category.objects.none()
-
-    def tenant_queryset(self, tenant):
-        return catalog_selectors.category_list(tenant=tenant)
-
-    def perform_create(self, serializer):
-        serializer.instance = catalog_services.category_create(tenant=self.request.tenant, **serializer.validated_data)
-
-    def perform_update(self, serializer):
-        serializer.instance = catalog_services.category_update(
-            category=serializer.instance, **serializer.validated_data
-        )
-
-    def perform_destroy(self, instance):
-        catalog_services.category_delete(category=instance)
 
 
 class ProductFilter(filters.FilterSet):
@@ -131,11 +110,16 @@ class ProductFilter(filters.FilterSet):
         fields = ["category", "is_active"]
 
 
-class ProductViewSet(SelectorQuerysetMixin, RetailModelViewSet):
+class ProductViewSet(RetailModelViewSet):
     """001 §2.1-§2.3: `?search=` (name, SKU, barcode), `?category=`, `?is_active=`,
     `?ordering=` (-created_at, name, sale_price); `low-stock/`. Stock on hand is read-only here:
     it moves with `/api/products/stock/receive/` and `/adjust/` and with sales."""
 
+    model = Product
+    selector = inventory_selectors.product_list_with_stock
+    create_service = catalog_services.product_create
+    update_service = catalog_services.product_update
+    destroy_service = catalog_services.product_delete
     serializer_class = serializers.PosProductSerializer
     lookup_value_regex = ID_PATTERN
     filterset_class = ProductFilter
@@ -147,24 +131,15 @@ class ProductViewSet(SelectorQuerysetMixin, RetailModelViewSet):
     # What a scanner asks over and over: answered from the cache until the catalog or stock changes.
     read_cache = dict.fromkeys(["list", "retrieve", "low_stock"], ("catalog", "stock"))
 
-    queryset = Product.objects.none()
-
-    def tenant_queryset(self, tenant):
-        return inventory_selectors.with_stock(catalog_selectors.product_list(tenant=tenant))
-
-    def _fresh(self, product):
-        return self.get_queryset().get(pk=product.pk)
-
+    # The kernel's create/update run the services; the answer shows the product as the list does,
+    # with its stock on hand, so it is read again through the selector.
     def perform_create(self, serializer):
-        product = catalog_services.product_create(tenant=self.request.tenant, **serializer.validated_data)
-        serializer.instance = self._fresh(product)
+        super().perform_create(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_update(self, serializer):
-        product = catalog_services.product_update(product=serializer.instance, **serializer.validated_data)
-        serializer.instance = self._fresh(product)
-
-    def perform_destroy(self, instance):
-        catalog_services.product_delete(product=instance)
+        super().perform_update(serializer)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     @extend_schema(responses={200: serializers.PosProductSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="low-stock")
@@ -175,20 +150,17 @@ class ProductViewSet(SelectorQuerysetMixin, RetailModelViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class BatchViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
     """Batches of products with their stock on hand (`?product=`, `?search=` batch number)."""
 
+    model = Batch
+    selector = inventory_selectors.batch_list
     serializer_class = serializers.PosBatchSerializer
     lookup_value_regex = ID_PATTERN
     filterset_fields = ["product"]
     search_fields = ["batch_number"]
     ordering_fields = ["expiry_date", "created_at"]
     default_roles = STORE_STAFF
-
-    queryset = Batch.objects.none()
-
-    def tenant_queryset(self, tenant):
-        return inventory_selectors.batch_list(tenant=tenant)
 
 
 class MovementFilter(filters.FilterSet):
@@ -205,20 +177,17 @@ class MovementFilter(filters.FilterSet):
         fields = ["product", "batch", "user", "kind", "reference", "date_from", "date_to"]
 
 
-class StockMovementViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
+class StockMovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
     """The stock ledger: `?product=`, `?batch=`, `?kind=` (receipt, sale, refund, adjustment), `?user=`,
     `?reference=` (a receipt number), `?date_from=`/`?date_to=` (local dates)."""
 
+    model = StockMovement
+    selector = inventory_selectors.movement_list
     serializer_class = serializers.PosStockMovementSerializer
     lookup_value_regex = ID_PATTERN
     filterset_class = MovementFilter
     ordering_fields = ["created_at"]
     default_roles = STORE_STAFF
-
-    queryset = StockMovement.objects.none()
-
-    def tenant_queryset(self, tenant):
-        return inventory_selectors.movement_list(tenant=tenant)
 
 
 class StockViewSet(RetailViewSet):
@@ -284,22 +253,16 @@ class SessionFilter(filters.FilterSet):
 @extend_schema_view(
     list=extend_schema(description="Shifts: a cashier sees their own, managers every shift."),
 )
-class SessionViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
     """001 §3.1: open, current, close, report."""
 
+    model = CashSession
+    selector = sales_selectors.session_list  # a cashier sees only their own shifts
     serializer_class = serializers.PosSessionSerializer
     lookup_value_regex = ID_PATTERN
     filterset_class = SessionFilter
     ordering_fields = ["opened_at"]
     default_roles = STORE_STAFF
-
-    queryset = CashSession.objects.none()
-
-    def tenant_queryset(self, tenant):
-        sessions = sales_selectors.session_list(tenant=tenant)
-        if not is_manager(self.request.membership.role):
-            sessions = sessions.filter(cashier=self.request.user)
-        return sessions
 
     @extend_schema(
         request=serializers.PosSessionOpenSerializer, responses={201: serializers.PosSessionEnvelopeSerializer}
@@ -364,26 +327,22 @@ class SaleFilter(filters.FilterSet):
         )
 
 
-class SaleViewSet(SelectorQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
+class SaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, RetailViewSet):
     """001 §3.2-§3.3: the till (scan-item, current, add-item, remove-item, set-customer, checkout,
     cancel, refund) and the sales lists (`?status=`, `?session=`, `?search=`, `?date_from=`,
     `?date_to=`; `today/`)."""
 
+    model = Sale
+    selector = sales_selectors.sale_list
     serializer_class = serializers.PosSaleSerializer
     lookup_value_regex = ID_PATTERN
     filterset_class = SaleFilter
     ordering_fields = ["created_at", "total_amount", "completed_at"]
     default_roles = STORE_STAFF
     action_roles = {"refund": MANAGERS}
-    # the lists (and `retrieve`) read through `sale_list` and its filters; commands lock the sale themselves
+    # the lists (and `retrieve`) read through `sale_list` and its filters; commands load the sale
+    # by id alone (`get_object`) and lock it themselves
     list_actions = ("list", "retrieve", "today")
-
-    queryset = Sale.objects.none()
-
-    def tenant_queryset(self, tenant):
-        if self.action in self.list_actions:
-            return sales_selectors.sale_list(tenant=tenant)
-        return Sale.objects.for_tenant(tenant)  # commands lock and load the sale themselves
 
     def filter_queryset(self, queryset):
         """The list filters (`?status=`, `?search=`, ordering...) shape the lists and `retrieve`; a
