@@ -198,7 +198,12 @@ def test_the_demo_has_weeks_of_tasks_in_every_status(demo):
 def test_the_demos_champions_are_its_big_spenders(demo):
     top = list(Customer.objects.filter(tenant=demo).order_by("-total_purchases")[:5])
     assert top[0].rfm_segment == "Champions"
-    assert {customer.rfm_segment for customer in top} <= {"Champions", "Loyal Customers"}
+    # The data moves with the date and the hour it is generated at (the 30 days end now): a big
+    # spender who has not been back for two weeks is rightly "Can't Lose Them". The three biggest
+    # are regulars whatever the day; of the five, at most one has lapsed.
+    regulars = {"Champions", "Loyal Customers"}
+    assert {customer.rfm_segment for customer in top[:3]} <= regulars
+    assert sum(customer.rfm_segment in regulars for customer in top) >= 4
     champions = Customer.objects.filter(tenant=demo, rfm_segment="Champions")
     lost = Customer.objects.filter(tenant=demo, rfm_segment="Lost")
     average = lambda rows: sum(c.total_purchases for c in rows) / len(rows)  # noqa: E731
