@@ -141,7 +141,7 @@ def load_clients(tenant: Tenant, *, seed: int = 2025) -> dict[str, int]:
             customer.telegram_user_id = str(rng.randint(100_000_000, 999_999_999))
         if customer.customer_type == CustomerType.COMPANY:
             _legal_details(customer, rng)
-        customer.updated_at = now
+        customer.updated_at = max(now, customer.created_at)  # companies made during this load are newer
         wanted = []
         if customer.segment == CustomerSegment.VIP:
             wanted.append("VIP")

@@ -59,6 +59,7 @@ def test_demo_clients_agree_with_their_sales_and_a_rerun_adds_nothing():
     companies = [c for c in customers if c.customer_type == CustomerType.COMPANY]
     assert len(companies) >= len(NEW_COMPANIES)
     assert all(c.tax_id and c.legal_address and c.contact_person for c in companies)
+    assert all(c.updated_at >= c.created_at for c in customers)
 
     owner = tenant.memberships.get(role=Role.OWNER).user
     api = client_for(owner, tenant)
