@@ -160,6 +160,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SAVDO_SQLITE_TEST_NAME") or None
+    # Django's, writing each transaction's data versions with its COMMIT (savdo/core/versions.py)
+    DATABASES["default"]["ENGINE"] = "savdo.core.sqlite"
 else:
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, pinging only connections idle for a second or more (savdo/core/postgresql/base.py)

@@ -56,13 +56,16 @@ class CachedJWTAuthentication(SavdoJWTAuthentication):
             jti = validated_token.get(api_settings.JTI_CLAIM)
             if user_id is not None and jti:
                 # the user's throttle counts this request in the same round trip
-                window = UserRateThrottle.window_for((request.parser_context or {}).get("view"), user_id)
+                view = (request.parser_context or {}).get("view")
+                window = UserRateThrottle.window_for(view, user_id)
                 found, hit = principals.lookup(
                     user_id=user_id,
                     jti=str(jti),
                     tenant_key=(request.META.get(TENANT_HEADER) or "").strip(),
                     expires_at=float(validated_token.get("exp", 0)),
                     window=window,
+                    view=view,
+                    method=request.method,
                 )
                 if hit is not None:
                     request.window_hits = {window[0]: hit}

@@ -9,8 +9,9 @@ and which data scopes each one reads:
 (`"get"` names a plain APIView's GET). For such a request, after authentication, tenant and role
 checks and throttling have run as usual, the answer is looked up under:
 
-- the current `data` versions of those scopes for the request's tenant (savdo/core/versions.py:
-  every write to a model of the scope renews them, when its transaction commits);
+- the current `data` versions of those scopes for the request's tenant, read from the database
+  (savdo/core/versions.py: every write to a model of the scope renews them in its own transaction;
+  the authentication reads them with the principal's generation when it can);
 - everything else the answer depends on: the tenant, the member (their membership by default; their
   role only for views that declare `read_cache_shared_by_role = True`, which a test holds to giving
   every member of a role the same answer), the path and its query
@@ -19,11 +20,11 @@ checks and throttling have run as usual, the answer is looked up under:
 
 A miss runs the view and stores a 200 answer's rendered bytes under the versions read before it ran,
 so an answer computed before a write is never served after it. Nothing is stored while a
-transaction is open (it could see its own uncommitted rows), nor when a version was missing.
+transaction is open (it could see its own uncommitted rows).
 
 Each server process also keeps the answers it served lately in memory (`LocalAnswers`, bounded by
-`SAVDO_LOCAL_ANSWERS_MB`), under the same keys. The versions are still read from the shared cache
-on every request, so a local hit is exactly as current as a shared one; it only saves fetching
+`SAVDO_LOCAL_ANSWERS_MB`), under the same keys. The versions are still read from the database on
+every request, so a local hit is exactly as current as a shared one; it only saves fetching
 (and unpickling) the bytes, which for a year's report is about 170 KB.
 
 What a view may not do to be listed: read data outside its declared scopes, or depend on the time
@@ -93,6 +94,14 @@ class LocalAnswers:
 local_answers = LocalAnswers(settings.SAVDO_LOCAL_ANSWERS_MB * 1024 * 1024)
 
 
+def version_keys(view, method: str, tenant_id) -> list[str]:
+    """The data version keys `view` keys this request's answer on ([] when it is not cached)."""
+    if method != "GET" or not settings.SAVDO_RESPONSE_CACHE:
+        return []
+    scopes = getattr(view, "read_cache", {}).get(getattr(view, "action", None) or "get", ())
+    return [versions.key("data", scope, tenant_id) for scope in scopes]
+
+
 class ReadCacheMixin:
     """Serve the GET actions named in `read_cache` from the versioned response cache."""
 
@@ -129,10 +138,11 @@ class ReadCacheMixin:
         return f"answer:{request.tenant.pk}:{versions.digest(parts)}"
 
     def _cached_answer(self, request, scopes, handler, *args, **kwargs):
-        tenant_id = request.tenant.pk
-        found = versions.current([versions.key("data", scope, tenant_id) for scope in scopes])
-        if found is None:
-            return handler(request, *args, **kwargs)
+        keys = [versions.key("data", scope, request.tenant.pk) for scope in scopes]
+        # read with the principal's generation when the authentication could (savdo/api/principals.py)
+        lookup = getattr(request, "principal_lookup", None)
+        prefetched = lookup.versions if lookup is not None else {}
+        found = [prefetched[k] for k in keys] if all(k in prefetched for k in keys) else versions.current(keys)
         key = self._answer_key(request, found)
         stored = local_answers.get(key)
         if stored is None:

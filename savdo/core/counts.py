@@ -7,12 +7,11 @@ and kept exact by a version per (count scope, tenant):
 
 - a model opts in with `count_scope = "<name>"` (models whose rows a list's filters read share a
   scope: customers and their groups, because the VIP list filters on the group's discount);
-- every write to such a model starts a new version for its tenant (savdo/core/versions.py: at once,
-  or when the transaction commits): `save()`/`delete()` through the signals connected in
+- every write to such a model starts a new version for its tenant, in its own transaction
+  (savdo/core/versions.py): `save()`/`delete()` through the signals connected in
   `connect()`, bulk writes through `changed()`, which `TenantQuerySet` calls;
 - a total is stored under the version read *before* counting, so a count that saw the data before
   a write carries the old version and is never read again;
-- no version yet (a fresh cache, an evicted key): count, and let the next request use the cache;
 - inside a transaction nothing is cached (it could see its own uncommitted rows).
 
 The same receivers renew the `data` versions the response cache reads (savdo/api/readcache.py) for
@@ -43,9 +42,7 @@ def cached_count(queryset: QuerySet, *, tenant_id) -> int:
         return queryset.count()
     if versions.in_transaction(connections[queryset.db]):
         return queryset.count()
-    found = versions.current([versions.key("count", scope, tenant_id)])
-    if found is None:
-        return queryset.count()
+    found = versions.current([versions.key("count", scope, tenant_id)], using=queryset.db)
     try:
         sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
     except EmptyResultSet:  # a filter that matches nothing by construction (`pk__in=[]`): no SQL to key

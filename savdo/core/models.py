@@ -162,3 +162,18 @@ class TimeStamped(models.Model):
 
     class Meta:
         abstract = True
+
+
+class DataVersion(models.Model):
+    """The current version of one scope of one tenant's data, which the read caches key their
+    answers on (savdo/core/versions.py). Written only by `versions`, in the writing transaction.
+    Not tenant-owned: it holds no store's data, and readers look it up before anything else."""
+
+    key = models.CharField(primary_key=True, max_length=120)
+    value = models.BigIntegerField()
+
+    class Meta:
+        db_table = "core_dataversion"
+
+    def __str__(self) -> str:
+        return f"{self.key} = {self.value}"

@@ -29,6 +29,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 
+from savdo.core import versions
+
 POLICY = "savdo_tenant_isolation"
 SETTING = "savdo.tenant_id"
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -130,6 +132,8 @@ def _bind_first(execute, sql, params, many, context):
     """
     connection = context["connection"]
     wanted = getattr(connection, "savdo_rls_wanted", None)
+    if sql is versions.READ_POSTGRESQL:  # no tenant's rows: a cached answer's only statement stays one
+        return execute(sql, params, many, context)
     if wanted is not None and getattr(connection, "savdo_rls_bound", None) != wanted:
         connection.savdo_rls_bound = wanted
         execute(BIND, [str(wanted), app_role()], False, context)

@@ -1,44 +1,43 @@
 """Per-tenant data versions: the one thing every read cache here is keyed on.
 
-A version is a random token in the shared cache under `<kind>:v:<scope>:<tenant id>`. A cached
-answer (a list total, a rendered response) is stored under the versions it was computed with,
-read *before* computing; a write to the scope gives the tenant a new version, so an answer that
-might predate the write is never read again. Kinds:
+A version is a random number kept in the database, one row per `<kind>:v:<scope>:<tenant id>` in
+`core_dataversion`. A cached answer (a list total, a rendered response) is stored under the versions
+it was computed with, read *before* computing; a write to the scope gives the tenant's key a new
+value, so an answer that might predate the write is never read again. Kinds:
 
 - `data`: every write to a model with a `data_scope` (or `count_scope`) - row saves and deletes,
   queryset `update`/`bulk_create`/`bulk_update`/`delete`, many-to-many changes;
 - `count`: only writes that can change which rows a list holds (see savdo/core/counts.py).
 
-When a write happens inside a transaction, the new versions are set once, when it commits
-(`transaction.on_commit`); a reader that ran in between computed from the data as it was before
-the commit and stored it under the old version, which nobody reads afterwards. Outside a
-transaction (and in tests, whose wrapping transaction never commits) they are set at once.
+The new values are written **in the writing transaction**, by one statement just before its COMMIT
+(`VersionedCommits`, the database backends' commit): they become visible exactly when the data they
+stand for does. A reader that ran before the commit read the old values and stored its answer under
+them, which nobody reads afterwards. There is nothing to renew after the commit, so nothing can fail
+then: wherever the answers themselves live (Redis, a process's memory), and whether that store was
+away, flushed or restored, an answer is only ever found under the versions the database holds now.
+A write outside a transaction writes its versions at once, in the next statement.
+
+The keys are locked in one order, last in the transaction, so two writers of one tenant wait for each
+other only for the other's COMMIT and can never deadlock on them. In tests, whose wrapping
+transaction never commits, a write's versions are written when the test's own outermost atomic block
+(a request's transaction) ends, or at once outside one.
 
 A write that bypasses the ORM (raw SQL, COPY) must call `bump` itself; `savdo generate` does.
-
-A renewal that fails (the shared cache unreachable at commit) does not fail the write, which has
-committed: the process keeps the keys it owes and renews them before it reads any version again
-(`current`); until it manages to, it reads nothing from the caches and computes every answer. Other
-processes cannot know what it owes: if the cache stayed up for them while this process could not
-reach it, they may serve an answer older than the write until this process's next cached read or
-write renews the keys (or, at the latest, until the answer's own timeout).
 """
 
 import hashlib
-import logging
 import secrets
-import threading
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 
-logger = logging.getLogger("savdo.versions")
+from savdo.core.sql import prepared
 
-# Version keys this process failed to renew, renewed before it reads any version again.
-_owed: set[str] = set()
-_owed_lock = threading.Lock()
+TABLE = "core_dataversion"
+# The readers' statement: one constant text, so PostgreSQL prepares it once per connection and the
+# row-level security binding is not sent for it (the table holds no tenant's data).
+READ_POSTGRESQL = prepared(f"SELECT key, value FROM {TABLE} WHERE key = ANY(%s)")
 
 
 def key(kind: str, scope: str, tenant_id) -> str:
@@ -51,7 +50,7 @@ def digest(parts) -> str:
 
 
 def enabled() -> bool:
-    return settings.SAVDO_CACHED_COUNTS or settings.SAVDO_RESPONSE_CACHE
+    return settings.SAVDO_CACHED_COUNTS or settings.SAVDO_RESPONSE_CACHE or settings.SAVDO_PRINCIPAL_CACHE
 
 
 def in_transaction(connection) -> bool:
@@ -60,101 +59,110 @@ def in_transaction(connection) -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-class _Pending:
-    """The versions a transaction will renew when it commits (one cache write for all of them)."""
-
-    def __init__(self):
-        self.keys: set[str] = set()
-        self.done = False
-
-    def flush(self) -> None:
-        """Renew the keys once, or owe them if the cache cannot be reached (see the module)."""
-        if not self.done and self.keys:
-            self.done = True
-            _renew_or_owe(self.keys)
-
-
 def _new_version() -> int:
-    """A random version: an int, which the Redis cache stores as a plain number (no pickling)."""
     return secrets.randbits(62)
 
 
-def _renew(keys: Iterable[str]) -> None:
-    values = {k: _new_version() for k in keys}
-    client = getattr(cache, "client", None)
-    if not hasattr(client, "get_client"):  # not django-redis
-        cache.set_many(values, None)
-        return
-    # one MSET, where django-redis's `set_many` sends MULTI, a SET per key and EXEC, pickling each
-    # value: every till request renews a version or two after its COMMIT
-    client.get_client(write=True).mset({client.make_key(k): v for k, v in values.items()})
-
-
-def _renew_or_owe(keys: Iterable[str]) -> None:
-    """Renew the keys; if the cache cannot be reached, owe them (see the module)."""
-    keys = set(keys)
-    try:
-        _renew(keys)
-    except Exception:
-        logger.exception(
-            "could not renew %d data versions; this process serves no cached answer until it can", len(keys)
+def _write(connection, keys: Iterable[str]) -> None:
+    """Give `keys` new values: one statement, rows in key order (see the module)."""
+    keys = sorted(keys)
+    rows = ", ".join(["(%s, %s)"] * len(keys))
+    params = [value for k in keys for value in (k, _new_version())]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TABLE} (key, value) VALUES {rows} ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params,
         )
-        with _owed_lock:
-            _owed.update(keys)
 
 
-def _pay_owed() -> bool:
-    """Renew what this process owes; whether it owes nothing now."""
-    with _owed_lock:
-        if not _owed:
-            return True
-        try:
-            _renew(_owed)
-        except Exception:
-            return False
-        _owed.clear()
+def _deferred(connection) -> bool:
+    """Whether writes on `connection` now belong to a transaction that commits later (in a test
+    case: whose outermost block of the test's own ends by releasing a savepoint)."""
+    blocks = connection.atomic_blocks
+    if not blocks:
+        return not connection.get_autocommit()
+    if not getattr(blocks[0], "_from_testcase", False):
         return True
+    for index, block in enumerate(blocks):
+        if not getattr(block, "_from_testcase", False):
+            # The blocks after the first hold a savepoint id each (None: a block without one, as
+            # Django's own `savepoint=False` blocks in deletes and bulk updates, whose end is not seen).
+            sids = connection.savepoint_ids
+            return index - 1 < len(sids) and sids[index - 1] is not None
+    return False
 
 
 def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
-    """Give these version keys new values: at once, or when the current transaction commits.
+    """Give these version keys new values: with the current transaction's COMMIT, or at once.
 
-    The keys a transaction collects live on its connection (one per thread; not on the `Atomic`
-    object, which a decorated function shares between threads). Each call registers the flush with
-    `on_commit` (a savepoint that rolls back drops its own registration, not the others'); the
-    flush runs once per transaction and renews every key collected in it, a superset of what
-    survived, which is safe: an extra renewal only costs a cache miss. A transaction that rolls
-    back leaves its keys to the connection's next one (renewed then, needlessly but harmlessly).
-    """
+    The keys a transaction collects live on its connection (one per thread). A savepoint that rolls
+    back keeps what it collected, a superset of what survived, which is safe: an extra renewal only
+    costs a cache miss. A transaction that rolls back drops them."""
     keys = set(keys)
     if not keys or not enabled():
         return
     connection = connections[using]
-    blocks = connection.atomic_blocks
-    if not blocks or getattr(blocks[0], "_from_testcase", False):
-        _renew_or_owe(keys)
+    if not _deferred(connection):
+        _write(connection, keys)
         return
-    pending = getattr(connection, "_savdo_versions", None)
-    if pending is None or pending.done:
-        pending = connection._savdo_versions = _Pending()
-    pending.keys |= keys
-    transaction.on_commit(pending.flush, using=using, robust=True)
+    pending = getattr(connection, "savdo_versions_pending", None)
+    if pending is None:
+        pending = connection.savdo_versions_pending = set()
+    pending |= keys
 
 
-def current(keys: list[str]) -> list[str] | None:
-    """The values of these version keys, or None if one is missing (then it is created, and the
-    caller computes without caching this time). None too while this process owes renewals it cannot
-    make (see the module)."""
-    if _owed and not _pay_owed():
-        return None
-    found = cache.get_many(keys)
-    if len(found) == len(keys):
-        return [found[k] for k in keys]
-    for missing in set(keys) - set(found):
-        cache.add(missing, _new_version(), None)
-    return None
+def flush(connection) -> None:
+    """Write the versions the ending transaction collected (`VersionedCommits`)."""
+    pending = getattr(connection, "savdo_versions_pending", None)
+    if pending:
+        connection.savdo_versions_pending = None
+        _write(connection, pending)
+
+
+def discard(connection) -> None:
+    connection.savdo_versions_pending = None
+
+
+def current(keys: list[str], using: str = DEFAULT_DB_ALIAS) -> list[int]:
+    """The values of these version keys as the database holds them now (0 for a key never written).
+    Called outside a transaction: each reader sees what has committed."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(READ_POSTGRESQL, [list(keys)])
+        else:
+            cursor.execute(f"SELECT key, value FROM {TABLE} WHERE key IN ({', '.join(['%s'] * len(keys))})", keys)
+        found = dict(cursor.fetchall())
+    return [found.get(k, 0) for k in keys]
 
 
 def tenant_changed(tenant_id, scopes: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     """Every data version of a tenant (its settings - time zone, currency - shape every answer)."""
     bump([key("data", scope, tenant_id) for scope in scopes], using=using)
+
+
+class VersionedCommits:
+    """A database backend's wrapper that writes a transaction's versions just before its COMMIT.
+
+    `commit()` is what `transaction.atomic` calls for the outermost block; the write joins the
+    transaction, so an error in it rolls the whole transaction back, as an error in any statement.
+    In a test case, whose wrapping blocks never commit, the release of the outermost block of the
+    test's own stands in for the COMMIT."""
+
+    def commit(self):
+        flush(self)
+        super().commit()
+
+    def rollback(self):
+        discard(self)
+        super().rollback()
+
+    def savepoint_commit(self, sid):
+        if self.atomic_blocks and all(getattr(b, "_from_testcase", False) for b in self.atomic_blocks):
+            flush(self)
+        super().savepoint_commit(sid)
+
+    def savepoint_rollback(self, sid):
+        if self.atomic_blocks and all(getattr(b, "_from_testcase", False) for b in self.atomic_blocks):
+            discard(self)
+        super().savepoint_rollback(sid)

@@ -214,9 +214,7 @@ def _decided(queryset: QuerySet[Ticket], tenant_id) -> dict:
     scope = getattr(Ticket, "count_scope", None)
     if tenant_id is None or not settings.SAVDO_CACHED_COUNTS or versions.in_transaction(connections[query.db]):
         return query.aggregate(**_decided_aggregates())
-    found = versions.current([versions.key("data", scope, tenant_id)])
-    if found is None:
-        return query.aggregate(**_decided_aggregates())
+    found = versions.current([versions.key("data", scope, tenant_id)], using=query.db)
     sql, params = query.values_list("pk").query.sql_with_params()
     key = f"ticketstats:{tenant_id}:{found[0]}:{versions.digest((query.db, sql, params))}"
     row = cache.get(key)

@@ -64,7 +64,7 @@ def test_twenty_concurrent_writers_never_see_database_is_locked(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["engine"] == "django.db.backends.sqlite3"
+    assert report["engine"] == "savdo.core.sqlite"
     assert report["name"] == str(tmp_path / "savdo.sqlite3")
     assert report["journal_mode"] == "wal"
     assert report["busy_timeout"] >= 5000

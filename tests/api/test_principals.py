@@ -116,11 +116,41 @@ def test_tenant_key_picks_its_own_entry(tenant, other_tenant, cashier):
     assert cashier.client.get(CUSTOMERS, HTTP_X_TENANT_KEY="odd key ✓").status_code == 403
 
 
-def test_lost_generation_is_a_miss_not_a_stale_hit(cashier):
+def test_a_flushed_cache_is_a_miss_not_a_stale_hit(cashier):
     assert cashier.client.get(CUSTOMERS).status_code == 200
-    cache.delete(f"principal:gen:{cashier.user.pk}")
+    cache.clear()
     _, sqls = _queries(cashier.client)
     assert len(_auth_queries(sqls)) == 2
+
+
+def test_a_sign_out_while_the_cache_is_away_still_refuses_the_token_after(cashier, monkeypatch):
+    """The generation lives in the database and changes with the sign-out's COMMIT: the entry the
+    shared cache kept from before is never used again, whether or not the cache was reachable."""
+    refresh = RefreshToken.for_user(cashier.user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
+    client.defaults["HTTP_X_TENANT_KEY"] = cashier.tenant.key
+    assert client.get(CUSTOMERS).status_code == 200
+    assert client.get(CUSTOMERS).status_code == 200  # from the cached entry
+
+    def away(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    with monkeypatch.context() as patched:
+        for name in ("set", "delete", "set_many", "delete_many"):  # the old renewal's writes
+            patched.setattr(cache, name, away)
+        assert client.post("/api/v1/auth/logout", {"refresh_token": str(refresh)}, format="json").status_code == 200
+    assert client.get(CUSTOMERS).status_code == 401
+
+
+@pytest.mark.skipif(not principals.enabled(), reason="needs the principal cache (Redis)")
+def test_a_cached_answer_for_a_known_token_is_one_statement(cashier, settings):
+    settings.SAVDO_RESPONSE_CACHE = True
+    for _ in range(3):
+        cashier.client.get(CUSTOMERS)
+    response, sqls = _queries(cashier.client)
+    assert response.status_code == 200
+    assert len(sqls) == 1 and "core_dataversion" in sqls[0]  # the generation and the data versions
 
 
 def _jti(client) -> str:

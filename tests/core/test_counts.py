@@ -98,13 +98,13 @@ def test_statistics_updates_keep_the_total_and_group_changes_drop_it(tenant, cas
     assert cashier.client.get(vip).json()["count"] == 0
 
 
-def test_lost_version_counts_again(tenant, cashier):
+def test_a_flushed_cache_counts_again(tenant, cashier):
     from django.core.cache import cache
 
     CustomerFactory(tenant=tenant)
     _count(cashier.client)
     _count(cashier.client)
-    cache.delete(f"count:v:customers:{tenant.pk}")
+    cache.clear()  # Redis flushed or restarted empty: the totals are gone, the versions are not
     assert _count_queries(cashier.client) == 1
     CustomerFactory(tenant=tenant)
     assert _count(cashier.client) == 2

@@ -12,6 +12,7 @@ from savdo.core.fixed import save_row
 from savdo.customers.models import Customer
 from tests.catalog.factories import CategoryFactory, ProductFactory
 from tests.customers.factories import CustomerFactory
+from tests.sqlcount import work
 
 SKIPPED = {"id", "created_at", "updated_at", "name", "sku", "barcode"}
 
@@ -44,7 +45,7 @@ def test_an_insert_stores_what_save_stores_in_one_statement(tenant, saves):
     ours = ProductFactory.build(tenant=tenant, sale_price=Decimal("12500.50"), description="regular")
     with CaptureQueriesContext(connection) as queries:
         save_row(ours)
-    assert len(queries) == 1
+    assert len(work(queries.captured_queries)) == 1
     assert ours.pk is not None and ours.pk != by_django.pk
     assert not ours._state.adding and ours._state.db == "default"
     stored = Product.objects.get(pk=ours.pk)
@@ -61,7 +62,7 @@ def test_an_update_writes_only_the_named_fields(tenant, saves):
     product.description = "not written"
     with CaptureQueriesContext(connection) as queries:
         save_row(product, ["name"])
-    assert len(queries) == 1
+    assert len(work(queries.captured_queries)) == 1
     stored = Product.objects.get(pk=product.pk)
     assert (stored.name, stored.description, stored.updated_at) == ("Non", "before", was_updated_at)
     assert saves[-1] == ("post", False, frozenset({"name"}))
@@ -107,7 +108,7 @@ def test_a_few_new_rows_are_inserted_in_one_statement_as_bulk_create_inserts_the
     ours = [ProductFactory.build(tenant=tenant, sale_price=Decimal(n) + Decimal("0.25")) for n in range(3)]
     with CaptureQueriesContext(connection) as queries:
         created = Product.objects.bulk_create(ours)
-    assert len(queries) == 1 and "UNNEST" not in queries[0]["sql"]
+    assert len(work(queries.captured_queries)) == 1 and "UNNEST" not in work(queries.captured_queries)[0]
     assert created == ours and all(p.pk and not p._state.adding and p._state.db == "default" for p in ours)
     stored = {p.pk: p for p in Product.objects.filter(pk__in=[p.pk for p in ours + by_django])}
     for mine, theirs in zip(ours, by_django, strict=True):

@@ -1,11 +1,14 @@
-"""Version renewals (`savdo.core.versions`): one MSET on Redis, read back as the readers read them."""
+"""Data versions (`savdo.core.versions`): kept in the database, written with the writing
+transaction's COMMIT, read by every cached answer before anything else."""
+
+import threading
 
 import pytest
-from django.core.cache import cache
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from savdo.core import versions
-
-redis_only = pytest.mark.skipif(not hasattr(getattr(cache, "client", None), "get_client"), reason="django-redis")
+from savdo.core.models import DataVersion
 
 
 @pytest.fixture(autouse=True)
@@ -15,22 +18,64 @@ def _versions_on(settings):
 
 def test_a_renewal_gives_every_key_a_new_value_the_readers_see():
     keys = [versions.key("data", "sales", 10**9), versions.key("data", "stock", 10**9)]
-    assert versions.current(keys) is None  # missing: created
-    before = versions.current(keys)
+    assert versions.current(keys) == [0, 0]  # never written
     versions.bump(keys)  # outside a transaction: at once
     after = versions.current(keys)
-    assert before is not None and after is not None
-    assert all(new != old for new, old in zip(after, before, strict=True))
+    assert all(after) and after[0] != after[1]
     versions.bump(keys[:1])
-    assert versions.current(keys)[1] == after[1]  # only the renewed key moved
+    again = versions.current(keys)
+    assert again[0] != after[0] and again[1] == after[1]  # only the renewed key moved
 
 
-@redis_only
-def test_renewed_versions_do_not_expire():
-    key = versions.key("data", "sales", 10**9 + 1)
-    versions.bump([key])
-    client = cache.client.get_client(write=True)
-    assert client.ttl(cache.client.make_key(key)) == -1  # no expiry, as set_many(..., None)
+def test_a_transaction_writes_its_versions_once_just_before_its_commit():
+    keys = [versions.key("data", "sales", 10**9 + 2), versions.key("data", "stock", 10**9 + 2)]
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        versions.bump(keys[:1])
+        versions.bump(keys)
+        assert versions.current(keys) == [0, 0]  # not before the end of the transaction
+    writes = [q["sql"] for q in ctx.captured_queries if "INSERT INTO core_dataversion" in q["sql"]]
+    assert len(writes) == 1  # one statement for every key the transaction collected
+    assert all(versions.current(keys))
+
+
+def test_a_rolled_back_transaction_writes_no_version():
+    key = versions.key("data", "sales", 10**9 + 3)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        versions.bump([key])
+        raise RuntimeError
+    assert versions.current([key]) == [0]
+    assert not DataVersion.objects.filter(key=key).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (a second connection)")
+@pytest.mark.django_db(transaction=True)
+def test_other_connections_see_a_new_version_exactly_when_the_data_commits(tenant):
+    """The version and the data it stands for become visible together: a reader on another
+    connection sees neither before the COMMIT, and both after it."""
+    from savdo.customers.models import Customer
+    from tests.customers.factories import CustomerFactory
+
+    key = versions.key("data", "customers", tenant.pk)
+    before = versions.current([key])[0]
+    seen = {}
+
+    def reader():
+        try:
+            seen["version"] = versions.current([key])[0]
+            seen["rows"] = Customer.objects.filter(tenant=tenant).count()
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        CustomerFactory(tenant=tenant)
+        thread = threading.Thread(target=reader)
+        thread.start()
+        thread.join()
+        assert seen == {"version": before, "rows": 0}
+    thread = threading.Thread(target=reader)
+    thread.start()
+    thread.join()
+    assert seen["rows"] == 1 and seen["version"] != before
 
 
 def _customers_version(tenant):
@@ -43,7 +88,7 @@ def test_tag_links_from_the_tag_side_and_tag_renames_renew_the_customers_scope(t
 
     customer = CustomerFactory(tenant=tenant)
     tag = Tag.objects.create(tenant=tenant, name="VIP")
-    first = _customers_version(tenant) or _customers_version(tenant)
+    first = _customers_version(tenant)
     tag.customers.add(customer)  # from the tag's side
     second = _customers_version(tenant)
     assert second != first

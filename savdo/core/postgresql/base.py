@@ -23,6 +23,7 @@ import time
 from django.db.backends.postgresql import base
 
 from savdo.core.sql import PREPARED, is_plain_insert
+from savdo.core.versions import VersionedCommits
 
 if base.is_psycopg3:
     from savdo.core.postgresql.connection import Connection, opens_transaction
@@ -63,7 +64,7 @@ if base.is_psycopg3:
             return Connection.connect(*args, **kwargs)
 
 
-class DatabaseWrapper(base.DatabaseWrapper):
+class DatabaseWrapper(VersionedCommits, base.DatabaseWrapper):
     if base.is_psycopg3:
         Database = _Psycopg(base.Database)
     _last_used = 0.0  # time.monotonic() of the last cursor
