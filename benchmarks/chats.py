@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/chats.py                          # 10,000 messages / 2,000 people, 50,000 chats
     .venv/bin/python benchmarks/chats.py --messages 2000 --people 400 --chats 10000 --duration 5
+    .venv/bin/python benchmarks/chats.py --without fixed,batching   # what those fast paths save (run.py --help)
 
 Same method and machinery as `benchmarks/run.py` (production server: gunicorn on PostgreSQL +
 Redis; wrk on 127.0.0.1; the floor `/healthz` measured beside every scenario; medians):
@@ -20,7 +21,7 @@ Redis; wrk on 127.0.0.1; the floor `/healthz` measured beside every scenario; me
 
 Data lives in its own database (`--database-url`, default `savdo_bench_chats`), made once and
 reused; `--fresh` drops the burst's store to run it again. Results: `benchmarks/results/
-<date>-<commit>-chats.md`.
+<date>-<commit>-chats[-without-<names>].md`.
 """
 
 import argparse
@@ -43,16 +44,20 @@ from benchmarks import lua  # noqa: E402
 from benchmarks.run import (  # noqa: E402
     Measurement,
     Result,
+    add_without_option,
     bench_env,
     commit,
     ensure_database,
     free_port,
     median,
     report,
+    resolve_without,
     run_step,
     run_wrk,
     savdo_bin,
     wait_for,
+    without_env,
+    without_suffix,
 )
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/savdo_bench_chats"
@@ -460,8 +465,9 @@ def main() -> None:
     parser.add_argument("--skip-burst", action="store_true")
     parser.add_argument("--skip-list", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="(kept for clarity: the burst store is always fresh)")
+    add_without_option(parser)
     args = parser.parse_args()
-    args.no_response_cache = False
+    resolve_without(args)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
     if args.people < 1 or args.messages < args.people:
@@ -469,6 +475,7 @@ def main() -> None:
 
     env = bench_env(args.database_url)
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/10")
+    env.update(without_env(args.without))
     os.environ.update(env)
     started = time.monotonic()
     ensure_database(args.database_url)
@@ -542,7 +549,8 @@ def main() -> None:
         server.wait(timeout=30)
     text = report(results, args, time.monotonic() - started, notes)
     text = text.replace("# Savdo benchmark", "# Savdo chats benchmark", 1)
-    out = ROOT / "benchmarks" / "results" / f"{time.strftime('%Y-%m-%d-%H%M', time.gmtime())}-{commit()}-chats.md"
+    stamp = time.strftime("%Y-%m-%d-%H%M", time.gmtime())
+    out = ROOT / "benchmarks" / "results" / f"{stamp}-{commit()}-chats{without_suffix(args.without)}.md"
     out.write_text(text)
     print(text)
     print(f"written to {out}")

@@ -41,16 +41,21 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import lua  # noqa: E402
 from benchmarks.run import (  # noqa: E402
+    add_without_option,
     bench_env,
     commit,
     ensure_database,
     free_port,
     machine,
     median,
+    resolve_without,
     run_step,
     run_wrk,
     savdo_bin,
     wait_for,
+    without_env,
+    without_header,
+    without_suffix,
 )
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/savdo_bench_clients"
@@ -286,7 +291,8 @@ def report(args, ctx, imports, exports, loads, elapsed) -> str:
         f"# Savdo clients (document 002) benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, commit {commit()}",
         "",
         f"Machine: {machine()}. Server: gunicorn, {args.workers} workers x {args.threads} threads, production "
-        f"settings, PostgreSQL + Redis, response cache {'OFF' if getattr(args, 'no_response_cache', False) else 'on'}. "
+        f"settings, PostgreSQL + Redis, response cache {'OFF' if getattr(args, 'no_response_cache', False) else 'on'}, "
+        f"{without_header(args)}. "
         f"Database: `savdo generate --customers {args.customers}` "
         f"(big store {ctx['big']['customers']:,} clients, 10k store {ctx['small']['customers']:,}). "
         f"Run took {elapsed / 60:.1f} min.",
@@ -361,15 +367,17 @@ def main() -> None:
     parser.add_argument(
         "--no-response-cache",
         action="store_true",
-        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs",
+        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs; "
+        "the same as --without readcache",
     )
+    add_without_option(parser)
     args = parser.parse_args()
+    resolve_without(args)
 
     env = bench_env(args.database_url)
     env["SAVDO_MAX_BODY_BYTES"] = str(BODY_LIMIT)
     env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
-    if args.no_response_cache:
-        env["SAVDO_RESPONSE_CACHE"] = "0"
+    env.update(without_env(args.without))
     os.environ.update(env)
     started = time.monotonic()
     ensure_database(args.database_url)
@@ -433,8 +441,7 @@ def main() -> None:
     text = report(args, ctx, imports, exports, loads, time.monotonic() - started)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = "-uncached" if args.no_response_cache else ""
-    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}-clients{suffix}.md"
+    path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}-clients{without_suffix(args.without)}.md"
     path.write_text(text)
     print(text)
     print(f"written to {path}")

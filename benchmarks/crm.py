@@ -6,12 +6,13 @@ measures the other reads (same server, same method, same report table).
     .venv/bin/python benchmarks/crm.py                          # 100k deals, 500k activities
     .venv/bin/python benchmarks/crm.py --deals 20000 --activities 100000 --duration 5 --rounds 2
     .venv/bin/python benchmarks/crm.py --no-response-cache      # what a first, uncached read costs
+    .venv/bin/python benchmarks/crm.py --without fastlists      # what one fast path saves (run.py --help)
 
 The store ("Bench CRM shop", its own database by default) is generated once with set-based SQL in
 PostgreSQL (`INSERT ... SELECT generate_series`): customers through the ORM's bulk insert, then
 deals over the last year in every status (each with its first status row, closed ones with a second
 one and `closed_at`), then activities. A rerun with the same sizes reuses it; other sizes rebuild it.
-Results: `benchmarks/results/<date>-<commit>-crm[-uncached].md`.
+Results: `benchmarks/results/<date>-<commit>-crm[-without-<names>].md`.
 """
 
 import argparse
@@ -27,7 +28,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import lua  # noqa: E402
-from benchmarks.run import Result, bench_env, commit, free_port, report, run_wrk, savdo_bin, wait_for  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    Result,
+    add_without_option,
+    bench_env,
+    commit,
+    free_port,
+    report,
+    resolve_without,
+    run_wrk,
+    savdo_bin,
+    wait_for,
+    without_env,
+    without_suffix,
+)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/savdo_bench_crm"
 TENANT_NAME = "Bench CRM shop"
@@ -213,15 +227,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--only", default="", help="run only scenarios whose name contains this")
-    parser.add_argument("--no-response-cache", action="store_true", help="serve every read from the database")
+    parser.add_argument(
+        "--no-response-cache",
+        action="store_true",
+        help="serve every read from the database; the same as --without readcache",
+    )
+    add_without_option(parser)
     args = parser.parse_args()
+    resolve_without(args)
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
     os.environ["BENCH_REDIS_URL"] = args.redis_url
     env = bench_env(args.database_url)
-    if args.no_response_cache:
-        env["SAVDO_RESPONSE_CACHE"] = "0"
+    env.update(without_env(args.without))
     os.environ.update(env)
     started = time.monotonic()
     _ensure_database(args.database_url)
@@ -271,9 +290,8 @@ def main() -> None:
     text = report(results, args, time.monotonic() - started, notes)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = "-uncached" if args.no_response_cache else ""
     stamp = time.strftime("%Y-%m-%d-%H%M", time.gmtime())
-    path = out_dir / f"{stamp}-{commit()}-crm{suffix}.md"
+    path = out_dir / f"{stamp}-{commit()}-crm{without_suffix(args.without)}.md"
     path.write_text(text)
     print(text)
     print(f"written to {path}")

@@ -3,6 +3,7 @@
 
     .venv/bin/python benchmarks/run.py                 # create + generate the 1M-customer database if absent, run all
     .venv/bin/python benchmarks/run.py --only customers --duration 5 --rounds 3
+    .venv/bin/python benchmarks/run.py --only cashier --without fixed,batching   # the same, those fast paths off
 
 Why wrk: a C load generator (Debian package `wrk`) costs the 2-core machine far less CPU than a
 Python one (locust), so the server, not the load tool, is what is measured; its Lua hooks let
@@ -12,7 +13,11 @@ Method: for every scenario, A B A B ... (A = the floor, `/healthz`, no database;
 scenario), `--rounds` rounds of `--duration` seconds each; medians. Reported per scenario:
 requests/s, ratio to the floor's requests/s, p50/p95 latency, SQL queries and SQL ms per request
 (from the `X-Savdo-SQL` header the server adds with SAVDO_SQL_STATS=1; these two do not depend on
-machine noise). Results: `benchmarks/results/<date>-<commit>.md`.
+machine noise). Results: `benchmarks/results/<date>-<commit>[-without-<names>].md`.
+
+`--without NAME[,NAME...]` switches fast paths off for the server (each name sets the environment
+that does it, `FAST_PATHS`; docs/architecture.md lists what each saves), so that a run can be set
+beside the same run with them; the report's header names them.
 """
 
 import argparse
@@ -39,6 +44,22 @@ from benchmarks.scenarios import build_scenarios  # noqa: E402
 
 BENCH_SECRET = "bench-" + "k" * 60
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/savdo_bench"
+
+# `--without` names: each fast path, and the server environment that switches it off.
+FAST_PATHS: dict[str, dict[str, str]] = {
+    "fixed": {"SAVDO_FIXED_QUERIES": "0"},  # savdo/core/fixed.py
+    "batching": {"SAVDO_BATCHED_COMMIT": "0"},  # savdo/core/batching.py
+    "async-commit": {"SAVDO_CART_ASYNC_COMMIT": "0"},  # savdo/core/batching.py, commit_without_flush
+    "pg-backend": {"SAVDO_PG_BACKEND": "0"},  # savdo/core/postgresql/ (and with it the prepared statements)
+    "prepared": {"SAVDO_DB_PREPARED": "0"},  # savdo/core/postgresql/base.py, PreparingCursor
+    "plain": {"SAVDO_PLAIN_INPUTS": "0"},  # savdo/api/plain.py
+    "fastlists": {"SAVDO_FAST_LISTS": "0"},  # savdo/api/fastlists.py
+    "readcache": {"SAVDO_RESPONSE_CACHE": "0"},  # savdo/api/readcache.py
+    "local-answers": {"SAVDO_LOCAL_ANSWERS_MB": "0"},  # savdo/api/readcache.py, LocalAnswers
+    "principals": {"SAVDO_PRINCIPAL_CACHE": "0"},  # savdo/api/principals.py
+    "counts": {"SAVDO_CACHED_COUNTS": "0"},  # savdo/core/counts.py
+    "rls": {"SAVDO_RLS": "0"},  # savdo/core/rls.py: not a fast path, the second lock; what it costs
+}
 
 
 @dataclass
@@ -85,6 +106,63 @@ def bench_env(database_url: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def without_names(value: str) -> list[str]:
+    """The fast paths a `--without` value names (comma separated); unknown names are refused."""
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [name for name in names if name not in FAST_PATHS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown fast path {', '.join(unknown) or repr(value)}; known: {', '.join(FAST_PATHS)}"
+        )
+    return names
+
+
+def add_without_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--without",
+        type=without_names,
+        action="append",
+        default=[],
+        metavar="NAME[,NAME...]",
+        help=f"switch these fast paths off on the server, to set the run beside the same run with them: "
+        f"{', '.join(FAST_PATHS)} (repeatable)",
+    )
+
+
+def resolve_without(args) -> list[str]:
+    """Set `args.without` to the fast paths switched off, once each in `FAST_PATHS` order: those of
+    every `--without`, and those of the older flags (`--no-response-cache`: readcache, `--no-rls`:
+    rls), which are then set from it; returns it."""
+    names = {name for group in getattr(args, "without", None) or [] for name in group}
+    if getattr(args, "no_response_cache", False):
+        names.add("readcache")
+    if getattr(args, "no_rls", False):
+        names.add("rls")
+    args.without = [name for name in FAST_PATHS if name in names]
+    args.no_response_cache = "readcache" in args.without
+    args.no_rls = "rls" in args.without
+    return args.without
+
+
+def without_env(names: list[str]) -> dict[str, str]:
+    """The server environment that switches these fast paths off."""
+    env: dict[str, str] = {}
+    for name in names:
+        env.update(FAST_PATHS[name])
+    return env
+
+
+def without_suffix(names: list[str]) -> str:
+    """The results file name's suffix: `-without-fixed+batching`, or nothing."""
+    return f"-without-{'+'.join(names)}" if names else ""
+
+
+def without_header(args) -> str:
+    """The report header's words on the fast paths."""
+    names = getattr(args, "without", None) or []
+    return f"fast paths OFF: {', '.join(names)}" if names else "every fast path on"
 
 
 def ensure_database(database_url: str) -> bool:
@@ -225,7 +303,7 @@ def report(results: list[Result], args, elapsed: float, notes: list[str]) -> str
         f"Machine: {machine()}. Server: gunicorn ({server}), {args.workers} workers x {args.threads} threads "
         "(a socket each), production "
         f"settings, PostgreSQL + Redis, response cache {'OFF' if args.no_response_cache else 'on'}, "
-        f"row-level security {'OFF' if getattr(args, 'no_rls', False) else 'on'}. "
+        f"row-level security {'OFF' if getattr(args, 'no_rls', False) else 'on'}, {without_header(args)}. "
         f"Load: wrk on 127.0.0.1, {args.rounds} rounds x {args.duration}s per side, "
         f"floor (/healthz) alternated with each scenario; medians. Run took {elapsed / 60:.1f} min.",
         "",
@@ -276,23 +354,26 @@ def main() -> None:
     parser.add_argument(
         "--no-response-cache",
         action="store_true",
-        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs",
+        help="serve every read from the database (SAVDO_RESPONSE_CACHE=0): what a first, uncached request costs; "
+        "the same as --without readcache",
     )
     parser.add_argument(
         "--no-rls",
         action="store_true",
-        help="requests not bound by PostgreSQL row-level security (SAVDO_RLS=0): what the second lock costs",
+        help="requests not bound by PostgreSQL row-level security (SAVDO_RLS=0): what the second lock costs; "
+        "the same as --without rls",
     )
+    add_without_option(parser)
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--sales", type=int, default=730_000, help="sales to generate (about 3 lines each)")
     args = parser.parse_args()
+    resolve_without(args)
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian/Ubuntu)")
     env = bench_env(args.database_url)
-    if args.no_response_cache:
-        env["SAVDO_RESPONSE_CACHE"] = "0"
-    env["SAVDO_RLS"] = "0" if args.no_rls else "1"
+    env["SAVDO_RLS"] = "1"
+    env.update(without_env(args.without))
     os.environ.update(env)
     started = time.monotonic()
 
@@ -364,11 +445,7 @@ def main() -> None:
     text = report(results, args, time.monotonic() - started, notes)
     out_dir = ROOT / "benchmarks" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    suffix = (
-        ("-uncached" if args.no_response_cache else "")
-        + ("-norls" if args.no_rls else "")
-        + ("-gthread" if args.server == "gthread" else "")
-    )
+    suffix = without_suffix(args.without) + ("-gthread" if args.server == "gthread" else "")
     path = out_dir / f"{datetime.now(UTC):%Y-%m-%d-%H%M}-{commit()}{suffix}.md"
     path.write_text(text)
     print(text)

@@ -144,6 +144,11 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------------
+# Savdo's PostgreSQL backend (savdo/core/postgresql/): health checks only after a second idle, the
+# BEGIN sent with the first statement, the till's statements prepared. SAVDO_PG_BACKEND=0 keeps
+# Django's stock backend with its defaults (client-side binding, nothing prepared; SAVDO_DB_PREPARED
+# then does nothing; only the data versions and the COMMIT timing added), to measure what it saves.
+SAVDO_PG_BACKEND = env_bool("SAVDO_PG_BACKEND", True)
 _default_sqlite = f"sqlite:///{VAR_DIR / 'savdo.sqlite3'}"
 DATABASE_URL = os.environ.get("DATABASE_URL", "") or _default_sqlite
 if DATABASE_URL.startswith("sqlite"):
@@ -163,7 +168,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's, writing each transaction's data versions with its COMMIT (savdo/core/versions.py)
     DATABASES["default"]["ENGINE"] = "savdo.core.sqlite"
 else:
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not SAVDO_PG_BACKEND:
+        # Django's, with the data versions written with each COMMIT (savdo/core/postgresql/stock/)
+        DATABASES["default"]["ENGINE"] = "savdo.core.postgresql.stock"
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django's, pinging only connections idle for a second or more (savdo/core/postgresql/base.py)
         DATABASES["default"]["ENGINE"] = "savdo.core.postgresql"
         if env_bool("SAVDO_DB_PREPARED", True):
@@ -206,6 +214,16 @@ else:
 # (savdo/core/batching.py, `commit_without_flush`): a crash can lose the last moment of cart lines,
 # never a checkout, which flushes them too.
 SAVDO_CART_ASYNC_COMMIT = env_bool("SAVDO_CART_ASYNC_COMMIT", True)
+# The fast paths below answer exactly as plain Django and DRF would; each can be switched off (=0) to
+# measure what it saves (benchmarks/run.py --without; docs/architecture.md lists them).
+# The till's row reads and few-row writes as statements compiled once per process (savdo/core/fixed.py).
+SAVDO_FIXED_QUERIES = env_bool("SAVDO_FIXED_QUERIES", True)
+# A scan's and a checkout's last writes sent with their COMMIT, in one round trip (savdo/core/batching.py).
+SAVDO_BATCHED_COMMIT = env_bool("SAVDO_BATCHED_COMMIT", True)
+# The till's plainly valid request bodies read without DRF's field machinery (savdo/api/plain.py).
+SAVDO_PLAIN_INPUTS = env_bool("SAVDO_PLAIN_INPUTS", True)
+# List rows (and the till's sale) rendered by a plan made once per serializer (savdo/api/fastlists.py).
+SAVDO_FAST_LISTS = env_bool("SAVDO_FAST_LISTS", True)
 # Cache who each access token is (user + membership) in the shared cache; see savdo/api/principals.py.
 SAVDO_PRINCIPAL_CACHE = env_bool("SAVDO_PRINCIPAL_CACHE", bool(REDIS_URL))
 # Cache exact list totals per tenant, kept exact by write versions; see savdo/core/counts.py.

@@ -12,12 +12,16 @@ one-object serializer made only of such fields); otherwise the rows are rendered
 
 Use it with `Meta.list_serializer_class = FastListSerializer`. tests/api/test_fastlists.py proves
 the output equals DRF's for every serializer that uses it.
+
+`SAVDO_FAST_LISTS=0` renders every list as DRF's `ListSerializer` does (and the till's sale as its
+serializer's `.data`, see `render_sale`), to measure what the plans save.
 """
 
 from collections.abc import Mapping
 from decimal import Decimal, getcontext
 from operator import attrgetter, itemgetter
 
+from django.conf import settings
 from django.db import models
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
@@ -164,6 +168,8 @@ def render(plan: list, instance) -> dict:
 
 class FastListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
+        if not settings.SAVDO_FAST_LISTS:
+            return super().to_representation(data)
         child_class = type(self.child)
         if child_class not in _plans:
             _plans[child_class] = _plan(self.child)

@@ -14,17 +14,23 @@ cursor, so query logging, `CaptureQueriesContext` and the SQL statistics see the
 Only what a fixed shape can hold: integer arguments (ids) or short lists of them (a plan per
 length, for `__in`), model rows (no `values()`), no `prefetch_related`. A marker that does not come
 through as a parameter is refused when compiling.
+
+`SAVDO_FIXED_QUERIES=0` switches the fixed reads and writes off, to measure what they save: a call
+evaluates its queryset, `read_together` runs its reads one after the other, and the writes go
+through the ORM (`save()`, `bulk_create`, `QuerySet.update`), with the same results.
 """
 
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
-from django.db.models import QuerySet, signals
+from django.db.models import Case, F, QuerySet, Value, When, signals
+from django.db.models.functions import Cast
 from django.db.models.query import ModelIterable, get_related_populators
 
-from savdo.core.batching import after_commit_results, can_pipeline
+from savdo.core.batching import after_commit_results, can_pipeline, queuing
 from savdo.core.sql import prepared
 
 # Values no id takes, one per argument (per element of a list argument).
@@ -54,6 +60,8 @@ class FixedQuery:
         self._plans: dict[tuple, _Plan] = {}
 
     def __call__(self, *args: int | Sequence[int], using: str = DEFAULT_DB_ALIAS) -> list:
+        if not settings.SAVDO_FIXED_QUERIES:
+            return list(self.build(*args).using(using))
         statement = self._statement(args, using)
         if statement is None:
             return list(self.build(*args).using(using))
@@ -142,16 +150,21 @@ def read_together(*reads: tuple[FixedQuery, tuple], using: str = DEFAULT_DB_ALIA
     """Run fixed reads, each `(query, args)`, in one round trip; returns each one's rows, as calling
     it would. On PostgreSQL the statements are sent together in pipeline mode and run on the server
     one after the other, in the order given (the order row locks are taken in); a transaction's
-    BEGIN goes with them (savdo/core/postgresql/connection.py). Elsewhere, or when one of them has
-    no plan, they run one after the other as calls."""
+    BEGIN goes with them (savdo/core/postgresql/connection.py; on Django's stock backend psycopg
+    sends the BEGIN first, on its own). Elsewhere, when one of them has no plan, or with the fixed
+    reads switched off, they run one after the other as calls."""
+    if not settings.SAVDO_FIXED_QUERIES:
+        return [query(*args, using=using) for query, args in reads]
     connection = connections[using]
     statements = [query._statement(args, using) for query, args in reads]
     if None in statements or not can_pipeline(connection):
         return [query(*args, using=using) for query, args in reads]
     connection.ensure_connection()
+    raw = connection.connection
+    together = getattr(raw, "together", None) or raw.pipeline  # Savdo's Connection, or psycopg's
     cursors = []
     try:
-        with connection.wrap_database_errors, connection.connection.together():
+        with connection.wrap_database_errors, together():
             for plan, params in statements:
                 cursor = connection.cursor()
                 cursors.append(cursor)
@@ -209,8 +222,12 @@ def save_row(obj, update_fields: Sequence[str] | None = None, using: str = DEFAU
     meta = model._meta
     connection = connections[using]
     adding = obj._state.adding
+    if not settings.SAVDO_FIXED_QUERIES and not adding and queuing(using):
+        _orm_update(obj, update_fields, using)
+        return
     if (
-        model.save is not models.Model.save
+        not settings.SAVDO_FIXED_QUERIES
+        or model.save is not models.Model.save
         or not _plain_columns(model)
         or (adding and (obj.pk is not None or not connection.features.can_return_columns_from_insert))
     ):
@@ -253,7 +270,7 @@ def insert_rows(objs: list, using: str = DEFAULT_DB_ALIAS) -> bool:
     Left to Django: no rows or more than `MAX_ROWS`, rows with ids, mixed models, models with
     parents, generated columns or database defaults, and databases that do not return ids.
     """
-    if not 0 < len(objs) <= MAX_ROWS:
+    if not settings.SAVDO_FIXED_QUERIES or not 0 < len(objs) <= MAX_ROWS:
         return False
     model = type(objs[0])
     connection = connections[using]
@@ -297,6 +314,9 @@ def add_by_key(
     meta = model._meta
     key_field = meta.pk if key == "pk" else meta.get_field(key)
     added = meta.get_field(column)
+    if not settings.SAVDO_FIXED_QUERIES:
+        _orm_add_by_key(model, tenant_id, key, added, deltas, values or {}, using)
+        return
     names = tuple(sorted(values or ()))
     shape = (model, key_field.column, added.column, len(deltas), names, using)
     sql = _ADDS.get(shape)
@@ -322,6 +342,44 @@ def add_by_key(
     params.append(tenant_id)
     params += [key_field.get_db_prep_value(key_value, connection) for key_value, _delta in pairs]
     _write(connection, sql, params, lambda cursor: None)
+
+
+def _orm_update(obj, update_fields: Sequence[str] | None, using: str) -> None:
+    """`save_row`'s update of a saved row through the ORM, inside a transaction that queues its
+    writes (fixed writes switched off): `save()` would read the row count, which is only known after
+    the COMMIT, so this is its update as `QuerySet.update()` (built and compiled by the ORM on each
+    call), between the signals `save()` sends. Like the ORM's queued updates, a row that is gone is
+    not noticed: queue only updates of rows the transaction holds locked."""
+    model = type(obj)
+    names = None if update_fields is None else frozenset(update_fields)
+    fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
+    if names is not None:
+        fields = [f for f in fields if f.name in names or f.attname in names]
+    relations = frozenset(f for f in fields if f.is_relation)
+    if relations:
+        obj._prepare_related_fields_for_save(operation_name="save", fields=relations)
+    signals.pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=names)
+    changes = {field.attname: field.pre_save(obj, False) for field in fields}
+    model._base_manager.using(using).filter(pk=obj.pk).update(**changes)
+    obj._state.db = using
+    signals.post_save.send(sender=model, instance=obj, created=False, update_fields=names, raw=False, using=using)
+
+
+def _orm_add_by_key(model, tenant_id: int, key: str, added, deltas: dict, values: dict, using: str) -> None:
+    """`add_by_key` as `QuerySet.update()` with `Case(When(...))`, built by the ORM on each call
+    (fixed writes switched off); written as Django's `bulk_update` writes its CASE."""
+    case = Case(
+        *[
+            When(**{key: key_value}, then=Value(delta, output_field=added))
+            for key_value, delta in sorted(deltas.items())
+        ],
+        default=Value(0, output_field=added),
+        output_field=added,
+    )
+    if connections[using].features.requires_casted_case_in_updates:
+        case = Cast(case, output_field=added)
+    rows = model._base_manager.using(using).filter(tenant_id=tenant_id, **{f"{key}__in": list(deltas)})
+    rows.update(**{added.attname: F(added.attname) + case}, **values)
 
 
 def _write(connection, sql: str, params: list, answered: Callable) -> None:

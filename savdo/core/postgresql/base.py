@@ -64,10 +64,9 @@ if base.is_psycopg3:
             return Connection.connect(*args, **kwargs)
 
 
-class DatabaseWrapper(VersionedCommits, base.DatabaseWrapper):
-    if base.is_psycopg3:
-        Database = _Psycopg(base.Database)
-    _last_used = 0.0  # time.monotonic() of the last cursor
+class ObservedCommits:
+    """A PostgreSQL wrapper that tells `commit_observers` how long each COMMIT took."""
+
     # callables given the seconds of each COMMIT (`savdo.api.sqlstats`, benchmarks only)
     commit_observers: tuple = ()
 
@@ -80,6 +79,12 @@ class DatabaseWrapper(VersionedCommits, base.DatabaseWrapper):
         finally:
             for observer in self.commit_observers:
                 observer(time.perf_counter() - start)
+
+
+class DatabaseWrapper(VersionedCommits, ObservedCommits, base.DatabaseWrapper):
+    if base.is_psycopg3:
+        Database = _Psycopg(base.Database)
+    _last_used = 0.0  # time.monotonic() of the last cursor
 
     def get_connection_params(self):
         params = super().get_connection_params()

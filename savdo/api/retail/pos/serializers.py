@@ -11,6 +11,7 @@ Related ids are looked up in the request's tenant: another tenant's id reads as 
 import functools
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -531,8 +532,11 @@ def render_sale(sale: Sale) -> dict:
     DRF builds a ModelSerializer's fields (and its nested serializers') for every instance; a till
     answer renders one sale, so that was most of its rendering time. Sharing is safe because the
     output depends on the sale alone (no request, no context; datetimes use the active time zone at
-    call time) and `to_representation` keeps no state on the serializer.
+    call time) and `to_representation` keeps no state on the serializer. With `SAVDO_FAST_LISTS=0`,
+    DRF's way: a serializer built for this sale.
     """
+    if not settings.SAVDO_FAST_LISTS:
+        return PosSaleSerializer(sale).data
     return fastlists.render(_sale_plan(), sale)
 
 
