@@ -350,6 +350,7 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="run only scenarios whose group or name contains this")
     parser.add_argument("--skip", default="", help="skip scenarios whose group or name contains this")
+    parser.add_argument("--concurrency", type=int, default=0, help="run only scenarios at this concurrency")
     parser.add_argument("--generate", action="store_true", help="(re)generate the benchmark database first")
     parser.add_argument(
         "--no-response-cache",
@@ -423,6 +424,8 @@ def main() -> None:
             if args.only and args.only not in scenario.group and args.only not in scenario.name:
                 continue
             if args.skip and (args.skip in scenario.group or args.skip in scenario.name):
+                continue
+            if args.concurrency and scenario.concurrency != args.concurrency:
                 continue
             print(f"- {scenario.group}: {scenario.name} (c={scenario.concurrency})", flush=True)
             result = Result(

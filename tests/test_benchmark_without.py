@@ -91,3 +91,16 @@ def test_run_help_lists_the_names():
         [sys.executable, "benchmarks/run.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     assert "--without NAME[,NAME...]" in shown and "pg-backend" in shown
+
+
+def test_the_in_process_comparison_covers_every_fast_path_module():
+    """benchmarks/fastpaths.py sets each fast path beside the same flow without it: every switch
+    but the second lock (rls) has a comparison, and each comparison turns off a real switch."""
+    from benchmarks.fastpaths import COMPARISONS, _env_for
+
+    switch = {name: name.removesuffix("-list").removesuffix("-report") for name in COMPARISONS}
+    assert set(switch.values()) == set(FAST_PATHS) - {"rls"}
+    for name, (flow, both_off) in COMPARISONS.items():
+        assert flow in ("till", "list", "report"), name
+        assert _env_for([name]) and set(_env_for([name])) <= set().union(*FAST_PATHS.values())
+        assert switch[name] not in both_off

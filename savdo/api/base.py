@@ -46,9 +46,16 @@ def _scoping(get_queryset):
     return scoped
 
 
+def _logged_by_its_service(view, action: str) -> bool:
+    """Whether the view's declared service for this write logs it itself (`@logs_itself`)."""
+    service = getattr(type(view), _SERVICE_OF[action], None)
+    return getattr(service, "logs_itself", False)
+
+
 def _recording(perform, action: str):
     """`perform_create/update/destroy` inside one transaction with its change-log row. A recording
-    method called from another (a subclass's `super().perform_create()`) logs once, the outer one."""
+    method called from another (a subclass's `super().perform_create()`) logs once, the outer one;
+    a write whose declared service logs itself (`savdo.audit.services.logs_itself`) gets no second row."""
 
     @functools.wraps(perform)
     def recorded(self, target):
@@ -57,6 +64,8 @@ def _recording(perform, action: str):
         self._savdo_recording = True
         try:
             with transaction.atomic():
+                if _logged_by_its_service(self, action):
+                    return perform(self, target)
                 if action == ChangeAction.CREATE:
                     result = perform(self, target)
                     instance = target.instance
@@ -87,6 +96,12 @@ _RECORDED = {
     "perform_create": ChangeAction.CREATE,
     "perform_update": ChangeAction.UPDATE,
     "perform_destroy": ChangeAction.DELETE,
+}
+# The service each write calls, as a resource declares it (`savdo.api.kernel`).
+_SERVICE_OF = {
+    ChangeAction.CREATE: "create_service",
+    ChangeAction.UPDATE: "update_service",
+    ChangeAction.DELETE: "destroy_service",
 }
 
 

@@ -12,12 +12,18 @@ A resource declares (see docs/architecture.md for a whole example)::
         destroy_service = services.tariff_delete      # (tariff=|instance=, [actor=])
         action_roles = {"create": MANAGERS, ...}
 
+and, only where it needs them: `actor_is_membership` (its services take the acting membership as
+`actor`), `write_options()` (service keywords from the query string: `?detach_members=`) and
+`written_response()` (an answer of another shape or status than DRF's: a task with its history, an
+invitation's 202).
+
 What the kernel guarantees:
 - every queryset is the selector's answer narrowed to the request's tenant (`savdo.api.base.tenant_scoped`), so a
   resource that forgets its tenant still cannot read another store's rows; a model that is not
   tenant-owned must name the path to its tenant (`tenant_field = "contract__tenant"`);
 - create, update and destroy call the declared services, never `serializer.save()`, inside one
-  transaction that also writes the change log (`savdo.audit`); commands use `self.recorded(obj, "x")`;
+  transaction that also writes the change log (`savdo.audit`; a service marked `@logs_itself`
+  writes its own rows); commands use `self.recorded(obj, "x")`;
 - the acting user is known to the change log for the whole request (`savdo.audit.context`).
 
 Each surface adds only its conventions (errors, envelope, pagination, casing) as a mixin in its
@@ -32,10 +38,11 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
 
 from savdo.api.base import TenantScopedMixin
-from savdo.audit.services import change_record, snapshot
+from savdo.audit.services import change_record, diff, snapshot
 
 
 @cache
@@ -45,12 +52,23 @@ def _accepts(func: Callable, name: str) -> bool:
     return name in inspect.signature(func).parameters
 
 
-def call_service(func: Callable, /, *, actor=None, membership=None, **kwargs) -> Any:
-    """Call a domain service, passing `actor` (the user) and `membership` only if it names them."""
+@cache
+def _takes(func: Callable, name: str) -> bool:
+    """Whether `func` takes the keyword `name`: by name or among its `**fields`."""
+    parameters = inspect.signature(func).parameters.values()
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def call_service(func: Callable, /, *, actor=None, membership=None, tenant=None, **kwargs) -> Any:
+    """Call a domain service, passing `actor` (the user) and `membership` only if it names them, and
+    `tenant` if it takes it (by name, or among the `**fields` of the row it creates): a service that
+    finds the store through the acting membership does not take it."""
     if actor is not None and _accepts(func, "actor"):
         kwargs["actor"] = actor
     if membership is not None and _accepts(func, "membership"):
         kwargs["membership"] = membership
+    if tenant is not None and _takes(func, "tenant"):
+        kwargs["tenant"] = tenant
     return func(**kwargs)
 
 
@@ -64,6 +82,9 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
     destroy_service: ClassVar[Callable | None] = None
     # The keyword a service takes the object by (`tariff=`); defaults to the model's name.
     instance_argument: ClassVar[str | None] = None
+    # Whether the services take the acting membership (its user, role and store) as `actor`, as the
+    # tasks and staff services do, instead of the user.
+    actor_is_membership: ClassVar[bool] = False
 
     # --- reading -----------------------------------------------------------------------------
     def get_queryset(self):
@@ -101,27 +122,43 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
             raise ImproperlyConfigured(f"{type(self).__name__} declares no {name}")
         return service
 
-    def _actors(self) -> dict:
-        return {"actor": self.request.user, "membership": getattr(self.request, "membership", None)}
+    def write_options(self) -> dict:
+        """Keywords the write's service takes besides the object and the body: options from the
+        query string, say (`?detach_members=` of a customer group's destroy). None by default."""
+        return {}
+
+    def _call(self, service: Callable, **kwargs) -> Any:
+        """`service` with who acts, `kwargs` and the write's options. The written object wins over
+        the acting membership when both would be `membership=` (the staff resource's members)."""
+        kwargs.update(self.write_options())
+        membership = getattr(self.request, "membership", None)
+        actors = {"actor": membership if self.actor_is_membership else self.request.user, "membership": membership}
+        return call_service(service, **{name: value for name, value in actors.items() if name not in kwargs}, **kwargs)
 
     # The change-log row and the transaction come from TenantScopedMixin, which wraps every
     # perform_create/update/destroy (these and any a resource writes itself).
     def perform_create(self, serializer):
         service = self._service("create_service")
-        serializer.instance = call_service(
-            service, tenant=self.request.tenant, **self._actors(), **serializer.validated_data
-        )
+        serializer.instance = self._call(service, tenant=self.request.tenant, **serializer.validated_data)
 
     def perform_update(self, serializer):
         service = self._service("update_service")
         instance = serializer.instance
-        kwargs = {**self._instance_kwargs(instance), **serializer.validated_data}
-        updated = call_service(service, **self._actors(), **kwargs)
+        updated = self._call(service, **{**self._instance_kwargs(instance), **serializer.validated_data})
         serializer.instance = updated if isinstance(updated, models.Model) else instance
 
     def perform_destroy(self, instance):
-        service = self._service("destroy_service")
-        call_service(service, **self._actors(), **self._instance_kwargs(instance))
+        self._call(self._service("destroy_service"), **self._instance_kwargs(instance))
+
+    def written_response(self, serializer, *, created: bool) -> Response:
+        """The answer to a create (201) or an update (200): the serializer's rendering of the
+        written object, as DRF answers. A resource whose answer has another shape than its request
+        (a task with its history) or another status (an invitation: 202) overrides this, not
+        create/update."""
+        data = serializer.data
+        if not created:
+            return Response(data)
+        return Response(data, status=status.HTTP_201_CREATED, headers=self.get_success_headers(data))
 
     @contextmanager
     def recorded(self, instance: models.Model, action: str):
@@ -130,23 +167,52 @@ class TenantViewSet(TenantScopedMixin, viewsets.GenericViewSet):
             with self.recorded(contract, "suspend"):
                 services.contract_suspend(contract=contract)
 
-        The row is read again after the command, so F() updates are logged with their result.
+        The row is read again after the command, so F() updates are logged with their result. The
+        block may add what the command made to the row: `log["task"] = [None, task.pk]` with
+        `with self.recorded(template, "create_task") as log:`.
         """
         with transaction.atomic():
             before = snapshot(instance)
-            yield
+            added: dict[str, list] = {}
+            yield added
             fresh = type(instance)._default_manager.filter(pk=instance.pk).first()
             after = snapshot(fresh) if fresh is not None else None
-            change_record(instance=fresh or instance, action=action, before=before, after=after)
+            changes = {**diff(before, after), **added}
+            change_record(instance=fresh or instance, action=action, changes=changes)
+
+
+class CreateModelMixin(mixins.CreateModelMixin):
+    """DRF's create, answering with the view's `written_response`."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        return self.written_response(serializer, created=True)
+
+
+class UpdateModelMixin(mixins.UpdateModelMixin):
+    """DRF's update and partial update, answering with the view's `written_response`."""
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self.perform_update(serializer)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}  # as DRF: a prefetch made before the write is stale
+        return self.written_response(serializer, created=False)
 
 
 # The kernel's class comes first: its perform_create/update/destroy (services + change log) win over
-# DRF's mixins, whose versions would call `serializer.save()`.
+# DRF's mixins, whose versions would call `serializer.save()`. A viewset with only some of these
+# actions lists the same way: `class X(RetailViewSet, mixins.ListModelMixin, CreateModelMixin)`.
 class TenantModelViewSet(
     TenantViewSet,
-    mixins.CreateModelMixin,
+    CreateModelMixin,
     mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
+    UpdateModelMixin,
     mixins.DestroyModelMixin,
     mixins.ListModelMixin,
 ):

@@ -2,14 +2,16 @@
 
 The API kernel records the create/update/delete/command it runs (`savdo.api.kernel`); services
 that change rows the kernel does not see (bulk updates, imports, balance moves) call
-`change_record` / `change_record_many` themselves.
+`change_record` / `change_record_many` themselves. A service that logs the very object it writes,
+with its own action names and fields (the staff services), says so with `@logs_itself`: the kernel
+then adds no row of its own.
 """
 
 import datetime
 import decimal
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.db import models
 
@@ -18,6 +20,16 @@ from savdo.audit.models import ChangeAction, ChangeLogEntry
 
 # Never copied into the log: secrets, and digests that only repeat other fields.
 NEVER_LOGGED = frozenset({"password", "search_text", "token", "secret", "api_key", "access_token", "bot_token"})
+
+Service = TypeVar("Service", bound=Callable[..., Any])
+
+
+def logs_itself(service: Service) -> Service:
+    """Mark a service that writes the change-log rows of the object it writes itself (its own action
+    names and fields, none for a write that changed nothing): the API kernel, which logs every
+    create/update/destroy it runs through a declared service, adds none for it."""
+    service.logs_itself = True  # type: ignore[attr-defined]
+    return service
 
 
 def json_value(value: Any) -> Any:

@@ -11,7 +11,8 @@ Rules (enforced here for every caller):
 
 Every write locks the tenant's row first, so two owners demoting each other at the same moment
 are applied one after the other and the second is refused. Every write is in the store's change log
-(who, when, what changed), in the same transaction.
+(who, when, what changed), in the same transaction, written here with its own action names
+(`@logs_itself`: the API kernel adds no row of its own for them).
 """
 
 from django.contrib.auth import get_user_model
@@ -24,7 +25,7 @@ from rest_framework import status as http
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 
 from savdo.accounts.services import user_create
-from savdo.audit.services import change_record
+from savdo.audit.services import change_record, logs_itself
 from savdo.tenancy.models import Invitation, InvitationStatus, Membership, Role, Tenant
 from savdo.tenancy.roles import ADMINS
 
@@ -83,6 +84,7 @@ def _already_member_message(membership: Membership) -> str:
     return _("This user is a deactivated member of this store: reactivate them instead.")
 
 
+@logs_itself
 @transaction.atomic
 def membership_create(
     *,
@@ -124,6 +126,7 @@ def membership_create(
     return _fresh(membership)
 
 
+@logs_itself
 @transaction.atomic
 def membership_change_role(*, membership: Membership, actor: Membership, role: str) -> Membership:
     """Give a member another role.
@@ -149,6 +152,7 @@ def membership_change_role(*, membership: Membership, actor: Membership, role: s
     return _fresh(membership)
 
 
+@logs_itself
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, actor: Membership) -> Membership:
     """Cut a member off the tenant: their tokens are refused for it from the next request on.
@@ -173,6 +177,7 @@ def membership_deactivate(*, membership: Membership, actor: Membership) -> Membe
     return _fresh(membership)
 
 
+@logs_itself
 @transaction.atomic
 def membership_reactivate(*, membership: Membership, actor: Membership) -> Membership:
     """Let a deactivated member back in with the role they had.
@@ -228,6 +233,7 @@ def _move(invitation: Invitation, status: str, actor_id: int) -> None:
     invitation.save(update_fields=["status", "responded_at"])
 
 
+@logs_itself
 @transaction.atomic
 def invitation_create(*, actor: Membership, login: str, role: str = Role.CASHIER) -> Invitation:
     """Invite the user `login` names (a username or an email) to the actor's tenant with `role`.
@@ -269,6 +275,7 @@ def invitation_create(*, actor: Membership, login: str, role: str = Role.CASHIER
     return invitation
 
 
+@logs_itself
 @transaction.atomic
 def invitation_cancel(*, actor: Membership, invitation: Invitation) -> Invitation:
     """Withdraw a pending invitation of the actor's tenant.
@@ -291,6 +298,7 @@ def _require_invitee(*, user, invitation: Invitation) -> None:
         raise NotFound()
 
 
+@logs_itself
 @transaction.atomic
 def invitation_accept(*, user, invitation: Invitation) -> Membership:
     """The invited user accepts: they become a member of the store with the invitation's role.
@@ -318,6 +326,7 @@ def invitation_accept(*, user, invitation: Invitation) -> Membership:
     return _fresh(membership)
 
 
+@logs_itself
 @transaction.atomic
 def invitation_decline(*, user, invitation: Invitation) -> Invitation:
     """The invited user declines: the invitation is closed and nothing else changes.

@@ -3,12 +3,14 @@ surface adds one (model, selector, serializer, services, registration)."""
 
 from django.urls import include, path
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from savdo.api.base import OptionalSlashRouter
 from savdo.api.fields import TenantPrimaryKeyRelatedField
 from savdo.api.filters import related_id_filter
 from savdo.api.kernel import TenantModelViewSet
 from savdo.api.retail.conventions import RetailErrorsMixin, RetailPagination
+from savdo.audit.services import change_record, logs_itself
 from savdo.customers import services
 from savdo.customers.models import Customer, Tag
 from savdo.tenancy.roles import MANAGERS
@@ -43,6 +45,36 @@ class TagViewSet(RetailErrorsMixin, TenantModelViewSet):
     action_roles = {"destroy": MANAGERS}
 
 
+@logs_itself
+def tag_create_logging_itself(*, tenant, name: str, color: str | None = None) -> Tag:
+    """A service that logs its own write, with its own action name and fields."""
+    tag = services.tag_create(tenant=tenant, name=name, color=color)
+    change_record(instance=tag, action="create", changes={"name": [None, tag.name]})
+    return tag
+
+
+def tag_recolour(*, tag: Tag, to: str = "#9E9E9E") -> None:
+    """The test resource's destroy: the tag goes grey, or `?to=` another colour."""
+    Tag.objects.filter(pk=tag.pk).update(color=to)
+
+
+class HookedTagViewSet(RetailErrorsMixin, TenantModelViewSet):
+    """The kernel's hooks: a create service that logs itself, an answer of another status and
+    shape, a destroy that takes an option from the query string."""
+
+    model = Tag
+    selector = tag_list
+    serializer_class = TagSerializer
+    create_service = tag_create_logging_itself
+    destroy_service = tag_recolour
+
+    def write_options(self) -> dict:
+        return {"to": self.request.query_params["to"]} if "to" in self.request.query_params else {}
+
+    def written_response(self, serializer, *, created: bool) -> Response:
+        return Response({"accepted": serializer.instance.name}, status=202)
+
+
 class UnscopedTagViewSet(RetailErrorsMixin, TenantModelViewSet):
     """A resource whose selector forgets its tenant: the kernel scopes it anyway."""
 
@@ -66,6 +98,7 @@ class CustomerByIdViewSet(RetailErrorsMixin, TenantModelViewSet):
 
 router = OptionalSlashRouter()
 router.register("api/_kernel/tags", TagViewSet, basename="kernel-tags")
+router.register("api/_kernel/hooked-tags", HookedTagViewSet, basename="kernel-hooked-tags")
 router.register("api/_kernel/unscoped-tags", UnscopedTagViewSet, basename="kernel-unscoped-tags")
 
 urlpatterns = [*router.urls, path("", include("savdo.urls"))]

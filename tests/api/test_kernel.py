@@ -113,6 +113,40 @@ def test_call_service_passes_actor_only_to_services_that_take_it():
     assert call_service(without_actor, actor="u", name="n") == "n"
 
 
+def test_call_service_passes_the_tenant_to_services_that_take_it():
+    def named(*, tenant, name):
+        return (tenant, name)
+
+    def among_fields(**fields):
+        return fields
+
+    def through_the_membership(*, membership, name):
+        return (membership, name)
+
+    assert call_service(named, tenant="t", name="n") == ("t", "n")
+    assert call_service(among_fields, tenant="t", name="n") == {"tenant": "t", "name": "n"}
+    assert call_service(through_the_membership, tenant="t", membership="m", name="n") == ("m", "n")
+
+
+def test_a_service_that_logs_itself_is_not_logged_twice_and_the_answer_is_the_views(tenant):
+    owner = Member(tenant, Role.OWNER)
+    response = owner.client.post("/api/_kernel/hooked-tags/", {"name": "VIP"}, format="json")
+    assert (response.status_code, response.json()) == (202, {"accepted": "VIP"})
+    entry = ChangeLogEntry.objects.get()
+    assert (entry.action, entry.object_id, entry.actor_id) == ("create", Tag.objects.get().pk, owner.user.pk)
+    assert entry.changes == {"name": [None, "VIP"]}
+
+
+def test_write_options_reach_the_service(tenant):
+    owner = Member(tenant, Role.OWNER)
+    tag = Tag.objects.create(tenant=tenant, name="VIP", color="#FFD700")
+    assert owner.client.delete(f"/api/_kernel/hooked-tags/{tag.pk}/?to=%23000000").status_code == 204
+    tag.refresh_from_db()
+    assert tag.color == "#000000"
+    entry = ChangeLogEntry.objects.get()
+    assert (entry.action, entry.object_id, entry.actor_id) == ("delete", tag.pk, owner.user.pk)
+
+
 class _CustomerRef(serializers.Serializer):
     customer = TenantPrimaryKeyRelatedField(Customer)
 

@@ -4,7 +4,8 @@
 or removes one of these names fails this test loudly, instead of a fast path failing in production:
 update the fast path (or drop it) before widening the pin.
 
-Users: savdo/core/fixed.py (Django model/queryset internals), savdo/api/plain.py and
+Users: savdo/core/fixed.py (Django model/queryset internals), savdo/core/versions.py and
+savdo/core/postgresql/base.py (a test case's wrapping blocks, the backend's COMMIT), savdo/api/plain.py and
 savdo/api/fastlists.py (DRF serializer internals), savdo/core/postgresql/connection.py (psycopg's
 connection internals).
 """
@@ -12,7 +13,9 @@ connection internals).
 import inspect
 
 import psycopg
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
+from django.db.transaction import Atomic
 from rest_framework import serializers
 
 
@@ -22,6 +25,11 @@ def test_django_private_names():
     queryset = QuerySet()
     assert hasattr(queryset, "_iterable_class")
     assert hasattr(queryset, "_prefetch_related_lookups")
+    # versions.in_transaction tells a test case's wrapping blocks from a transaction of our own
+    assert Atomic(None, savepoint=True, durable=False)._from_testcase is False
+    # ObservedCommits times the COMMIT itself, not the bookkeeping around it
+    assert "_commit" in vars(BaseDatabaseWrapper)
+    assert "self._commit()" in inspect.getsource(BaseDatabaseWrapper.commit)
 
 
 def test_drf_private_names():

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from savdo.audit.models import ChangeLogEntry
 from savdo.customers.models import Customer, CustomerGroup, CustomerStatus
 from savdo.tenancy.models import Role
 from tests.conftest import Member
@@ -372,6 +373,7 @@ def test_deleting_a_group_with_members_is_refused(owner, tenant):
     assert CustomerGroup.objects.filter(pk=group.pk).exists()
     member.refresh_from_db()
     assert member.group_id == group.pk
+    assert not ChangeLogEntry.objects.exists()
 
 
 def test_deleting_a_group_with_detach_members_leaves_them_without_group(owner, tenant):
@@ -384,6 +386,14 @@ def test_deleting_a_group_with_detach_members_leaves_them_without_group(owner, t
     assert not CustomerGroup.objects.filter(pk=group.pk).exists()
     member.refresh_from_db()
     assert member.group_id is None
+    entry = ChangeLogEntry.objects.get(object_type="customers.customergroup")
+    assert (entry.action, entry.object_id, entry.actor_id, entry.tenant_id) == (
+        "delete",
+        group.pk,
+        owner.user.pk,
+        tenant.pk,
+    )
+    assert entry.changes["name"] == [group.name, None]
 
 
 def test_group_validation(owner, tenant):

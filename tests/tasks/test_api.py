@@ -248,6 +248,50 @@ def test_update_and_delete(staff):
     assert not Task.objects.exists() and not TaskHistory.objects.exists()
 
 
+def test_writes_are_in_the_change_log(staff):
+    """Create, edit, comment, create from a template and delete: a row each, naming who, which
+    object and its fields before and after (an edit that changes nothing: none)."""
+    manager = staff["manager"]
+    client = manager.client
+    task = _create(staff, priority="high")
+    client.patch(f"{TASKS}{task['id']}/", {"priority": "urgent"}, format="json")
+    client.patch(f"{TASKS}{task['id']}/", {"priority": "urgent"}, format="json")
+    comment = client.post("/api/tasks/comments/", {"task": task["id"], "comment": "Работаю"}, format="json").json()
+    template = TaskTemplateFactory(tenant=manager.tenant)
+    made = client.post(f"/api/tasks/templates/{template.pk}/create-task/", {}, format="json").json()["data"]
+    assert client.delete(f"{TASKS}{task['id']}/").status_code == 204
+
+    rows = staff["owner"].client.get("/api/changelog/?page_size=100").json()["results"][::-1]
+    assert [(row["action"], row["object_type"], row["object_id"], row["user"]) for row in rows] == [
+        ("create", "tasks.task", task["id"], manager.user.pk),
+        ("update", "tasks.task", task["id"], manager.user.pk),
+        ("create", "tasks.taskcomment", comment["id"], manager.user.pk),
+        ("create_task", "tasks.tasktemplate", template.pk, manager.user.pk),
+        ("delete", "tasks.task", task["id"], manager.user.pk),
+    ]
+    created, updated, commented, from_template, deleted = (row["changes"] for row in rows)
+    assert (created["title"], created["priority"], created["status"], created["created_by"]) == (
+        [None, "Задача"],
+        [None, "high"],
+        [None, "pending"],
+        [None, manager.user.pk],
+    )
+    assert updated == {"priority": ["high", "urgent"]}
+    assert (commented["task"], commented["text"], commented["author"]) == (
+        [None, task["id"]],
+        [None, "Работаю"],
+        [None, manager.user.pk],
+    )
+    assert from_template == {"task": [None, made["id"]]}
+    assert (deleted["title"], deleted["priority"]) == (["Задача", None], ["urgent", None])
+
+
+def test_a_refused_task_write_leaves_no_log(staff):
+    assert staff["manager"].client.post(TASKS, {"title": "   "}, format="json").status_code == 400
+    assert staff["cashier"].client.post("/api/tasks/comments/", {"task": 0, "comment": "x"}).status_code == 400
+    assert staff["owner"].client.get("/api/changelog/").json()["count"] == 0
+
+
 def test_retrieve_shows_history_and_list_runs_constant_queries(staff):
     task = _create(staff, assigned_to=staff["cashier"].user.pk)
     services.task_start(task=Task.objects.get(pk=task["id"]), actor=staff["cashier"].membership, comment="иду")

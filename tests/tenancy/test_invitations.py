@@ -301,3 +301,13 @@ def test_invitations_and_their_answers_are_in_the_change_log(owner, tenant, stra
     ]
     joined = owner.client.get(f"/api/changelog/?object_type=tenancy.membership&object_id={membership.pk}").json()
     assert [(row["action"], row["user"]) for row in joined["results"]] == [("create", stranger.pk)]
+
+
+def test_the_store_invitations_endpoint_logs_each_write_once(owner, stranger):
+    invited = owner.client.post(INVITATIONS, {"login": stranger.username}, format="json").json()
+    assert owner.client.delete(f"{INVITATIONS}{invited['id']}/").status_code == 204
+    rows = owner.client.get("/api/changelog/?object_type=tenancy.invitation").json()["results"]
+    assert sorted((row["action"], row["object_id"], row["user"], row["changes"]) for row in rows) == [
+        ("cancelled", invited["id"], owner.user.pk, {"status": ["pending", "cancelled"]}),
+        ("create", invited["id"], owner.user.pk, {"login": [None, stranger.username], "role": [None, "cashier"]}),
+    ]

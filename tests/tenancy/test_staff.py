@@ -365,3 +365,14 @@ def test_every_staff_write_is_in_the_change_log(owner, tenant, cashier):
     ]
     other_store = Member(TenantFactory(), Role.OWNER)
     assert other_store.client.get("/api/changelog/?object_type=tenancy.membership").json()["count"] == 0
+
+
+def test_delete_is_logged_once_as_the_deactivation(owner, cashier):
+    """The service's own row stands and the kernel adds none (nor a "delete": the member stays);
+    deleting a deactivated member changes nothing and logs nothing."""
+    assert owner.client.delete(f"{STAFF}{cashier.user.pk}/").status_code == 204
+    assert owner.client.delete(f"{STAFF}{cashier.user.pk}/").status_code == 204
+    rows = owner.client.get("/api/changelog/?object_type=tenancy.membership").json()["results"]
+    assert [(row["action"], row["object_id"], row["user"], row["changes"]) for row in rows] == [
+        ("deactivate", cashier.membership.pk, owner.user.pk, {"is_active": [True, False]})
+    ]

@@ -26,7 +26,9 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from savdo.api.kernel import CreateModelMixin, UpdateModelMixin
 from savdo.api.retail.conventions import RetailViewSet, success
+from savdo.audit.services import logs_itself
 from savdo.tenancy import selectors, services
 from savdo.tenancy.models import Invitation, InvitationStatus, Membership, Role
 from savdo.tenancy.roles import ADMINS
@@ -127,6 +129,12 @@ class StaffInvitationEnvelopeSerializer(serializers.Serializer):
 class StaffRoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
+    def validate(self, attrs):
+        # PATCH is this endpoint's only edit, and its one field is required even so.
+        if "role" not in attrs:
+            raise serializers.ValidationError({"role": [serializers.Field.default_error_messages["required"]]})
+        return attrs
+
 
 class StaffEnvelopeSerializer(serializers.Serializer):
     status = serializers.CharField()
@@ -146,6 +154,41 @@ class StaffFilter(django_filters.FilterSet):
 USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The member's user id.")
 
 
+@logs_itself
+def staff_add(
+    *,
+    actor: Membership,
+    role: str,
+    username: str = "",
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Membership | Invitation:
+    """`POST /api/users/staff/`: a new user with `password` (the member), else an invitation to the
+    user named by `username`, or by `email` without one (the invitation; its errors under that name)."""
+    if password is not None:
+        return services.membership_create(
+            actor=actor,
+            username=username,
+            password=password,
+            role=role,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+        )
+    field = "username" if username else "email"
+    try:
+        return services.invitation_create(actor=actor, login=username or email, role=role)
+    except DjangoValidationError as exc:  # the service names the login `login`; here it is `field`
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise serializers.ValidationError(
+            {field if key == "login" else key: value for key, value in errors.items()}
+        ) from exc
+
+
 @extend_schema_view(
     list=extend_schema(summary="Staff of the store", parameters=[]),
     retrieve=extend_schema(summary="One staff member", parameters=[USER_ID]),
@@ -154,19 +197,30 @@ USER_ID = OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH, d
         request=StaffCreateSerializer,
         responses={201: StaffMemberSerializer, 202: StaffInvitationSerializer},
     ),
-    partial_update=extend_schema(summary="Change a member's role", parameters=[USER_ID], request=StaffRoleSerializer),
+    partial_update=extend_schema(
+        summary="Change a member's role",
+        parameters=[USER_ID],
+        request=StaffRoleSerializer,
+        responses=StaffMemberSerializer,
+    ),
     destroy=extend_schema(summary="Deactivate a member (same as deactivate/)", parameters=[USER_ID]),
 )
+# The read mixins first: they write nothing, and the schema then takes no description from a base
+# class's docstring (the view has none of its own); the kernel's writes still come before DRF's.
 class StaffViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
     RetailViewSet,
+    CreateModelMixin,
+    UpdateModelMixin,
+    mixins.DestroyModelMixin,
 ):
     model = Membership
     selector = selectors.membership_list_of_tenant
+    create_service = staff_add
+    update_service = services.membership_change_role
+    destroy_service = services.membership_deactivate
+    actor_is_membership = True
     serializer_class = StaffMemberSerializer
     default_roles = ADMINS
     lookup_field = "user_id"
@@ -178,38 +232,17 @@ class StaffViewSet(
     ordering_fields = ["created_at", "role", "user__username", "user__first_name", "user__last_name"]
     ordering = ["created_at", "id"]
 
-    # create/partial_update/destroy stay whole: the membership services take the acting membership
-    # (not the user the kernel passes as `actor`), answer in other shapes (202 for an invitation) and
-    # write their own change-log rows.
-    def create(self, request, *args, **kwargs):
-        payload = StaffCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        if "password" not in data:
-            field = "username" if data.get("username") else "email"
-            try:
-                invitation = services.invitation_create(actor=request.membership, login=data[field], role=data["role"])
-            except DjangoValidationError as exc:  # the service names the login `login`; here it is `field`
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-                raise serializers.ValidationError(
-                    {field if key == "login" else key: value for key, value in errors.items()}
-                ) from exc
-            return Response(StaffInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
-        membership = services.membership_create(actor=request.membership, **data)
-        return Response(StaffMemberSerializer(membership).data, status=status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        membership = self.get_object()
-        payload = StaffRoleSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        membership = services.membership_change_role(
-            membership=membership, actor=request.membership, role=payload.validated_data["role"]
+    def get_serializer_class(self):
+        return {"create": StaffCreateSerializer, "partial_update": StaffRoleSerializer}.get(
+            self.action, StaffMemberSerializer
         )
-        return Response(StaffMemberSerializer(membership).data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.membership_deactivate(membership=self.get_object(), actor=request.membership)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def written_response(self, serializer, *, created: bool) -> Response:
+        """An invitation is accepted, not yet a member: 202 with it; a new member 201, an edit 200."""
+        if isinstance(serializer.instance, Invitation):
+            return Response(StaffInvitationSerializer(serializer.instance).data, status=status.HTTP_202_ACCEPTED)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(StaffMemberSerializer(serializer.instance).data, status=code)
 
     @extend_schema(summary="Deactivate a member", request=None, responses={200: StaffEnvelopeSerializer})
     @action(detail=True, methods=["post"])
@@ -247,16 +280,15 @@ INVITATION_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, 
     destroy=extend_schema(summary="Cancel an invitation (same as cancel/)", parameters=[INVITATION_ID]),
 )
 class StaffInvitationViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.DestroyModelMixin,
-    RetailViewSet,
+    RetailViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateModelMixin, mixins.DestroyModelMixin
 ):
     """The store's invitations (`/api/users/staff/invitations/`). Owner and admin only."""
 
     model = Invitation
     selector = selectors.invitation_list_of_tenant
+    create_service = services.invitation_create
+    destroy_service = services.invitation_cancel
+    actor_is_membership = True
     serializer_class = StaffInvitationSerializer
     default_roles = ADMINS
     lookup_value_regex = r"\d+"
@@ -266,17 +298,12 @@ class StaffInvitationViewSet(
     ordering_fields = ["created_at", "login", "status"]
     ordering = ["-created_at", "-id"]
 
-    # create/destroy stay whole: the invitation services take the acting membership, answer 202 and
-    # write their own change-log rows.
-    def create(self, request, *args, **kwargs):
-        payload = StaffInvitationCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        invitation = services.invitation_create(actor=request.membership, **payload.validated_data)
-        return Response(StaffInvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+    def get_serializer_class(self):
+        return StaffInvitationCreateSerializer if self.action == "create" else StaffInvitationSerializer
 
-    def destroy(self, request, *args, **kwargs):
-        services.invitation_cancel(actor=request.membership, invitation=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def written_response(self, serializer, *, created: bool) -> Response:
+        """The invitation waits for its user to accept it: 202."""
+        return Response(StaffInvitationSerializer(serializer.instance).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         summary="Cancel an invitation",

@@ -20,7 +20,6 @@ from drf_spectacular.utils import (
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.filters import OrderingFilter
-from rest_framework.response import Response
 
 from savdo.api.errors import Conflict
 from savdo.api.retail.conventions import RetailModelViewSet, success
@@ -168,6 +167,7 @@ class CustomerGroupViewSet(NotFoundMessageMixin, RetailModelViewSet):
     selector = selectors.customer_group_list
     create_service = services.customer_group_create
     update_service = services.customer_group_update
+    destroy_service = services.customer_group_delete
     instance_argument = "group"
     serializer_class = serializers.RetailCustomerGroupSerializer
     filter_backends = [OrderingFilter]
@@ -184,22 +184,22 @@ class CustomerGroupViewSet(NotFoundMessageMixin, RetailModelViewSet):
     not_found_message = GROUP_NOT_FOUND
     read_cache = dict.fromkeys(["list", "retrieve", "members"], ("customers",))
 
-    # Not the kernel's destroy: `?detach_members=` is an argument of the service, its refusal a 409,
-    # and (unlike the kernel's) it writes no change-log row today.
-    def destroy(self, request, *args, **kwargs):
-        group = self.get_object()
-        detach = request.query_params.get("detach_members", "").strip().lower() in ("1", "true", "yes")
-        try:
-            services.customer_group_delete(group=group, detach_members=detach)
-        except services.CustomerGroupInUse as exc:
-            raise Conflict(
+    def write_options(self) -> dict:
+        if self.action != "destroy":
+            return {}
+        detach = self.request.query_params.get("detach_members", "").strip().lower() in ("1", "true", "yes")
+        return {"detach_members": detach}
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.CustomerGroupInUse):
+            exc = Conflict(
                 _(
                     "The group has %(count)s customer(s). Move them to another group first, "
                     "or delete with ?detach_members=true to leave them without a group."
                 )
                 % {"count": exc.members}
-            ) from exc
-        return Response(status=204)
+            )
+        return super().handle_exception(exc)
 
     @extend_schema(responses={200: serializers.RetailCustomerSerializer(many=True), 404: NOT_FOUND_RESPONSE})
     @action(

@@ -19,6 +19,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.response import Response
 
+from savdo.api.kernel import CreateModelMixin
 from savdo.api.retail.conventions import RetailModelViewSet, RetailViewSet, success
 from savdo.api.retail.tasks import serializers
 from savdo.core.dates import QueryDateTimeFilter
@@ -84,6 +85,10 @@ def _action_schema(summary: str, request=serializers.TaskActionSerializer):
 class TaskViewSet(RetailModelViewSet):
     model = Task
     selector = selectors.task_list
+    create_service = services.task_create
+    update_service = services.task_update
+    destroy_service = services.task_delete
+    actor_is_membership = True
     serializer_class = serializers.TaskSerializer
     action_roles = dict.fromkeys(MANAGER_ACTIONS, MANAGERS)
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend, SearchFilter]
@@ -98,34 +103,19 @@ class TaskViewSet(RetailModelViewSet):
         return queryset
 
     def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return serializers.TaskWriteSerializer
         return serializers.TaskDetailSerializer if self.detail else serializers.TaskSerializer
 
     def _render(self, task: Task) -> dict:
         fresh = selectors.task_with_history(selectors.task_visible(membership=self.request.membership)).get(pk=task.pk)
         return serializers.TaskDetailSerializer(fresh, context=self.get_serializer_context()).data
 
-    # create/update/destroy stay whole: the task services take the acting membership (not the
-    # user the kernel passes as `actor`), the body is TaskWriteSerializer's and the answer
-    # TaskDetailSerializer's; through the kernel they would also gain change-log rows (a change).
-    def create(self, request, *args, **kwargs):
-        payload = serializers.TaskWriteSerializer(data=request.data, context=self.get_serializer_context())
-        payload.is_valid(raise_exception=True)
-        task = services.task_create(actor=request.membership, **payload.validated_data)
-        return Response(self._render(task), status=status.HTTP_201_CREATED)
-
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        task = self.get_object()
-        payload = serializers.TaskWriteSerializer(
-            data=request.data, partial=partial, context=self.get_serializer_context()
+    def written_response(self, serializer, *, created: bool) -> Response:
+        """Created and edited tasks answer with their history, like `retrieve`."""
+        return Response(
+            self._render(serializer.instance), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
-        payload.is_valid(raise_exception=True)
-        task = services.task_update(task=task, actor=request.membership, **payload.validated_data)
-        return Response(self._render(task))
-
-    def destroy(self, request, *args, **kwargs):
-        services.task_delete(task=self.get_object(), actor=request.membership)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
     # --- commands -------------------------------------------------------------------------------
     def _transition(self, request, name: str, payload_class=serializers.TaskActionSerializer) -> Response:
@@ -212,24 +202,16 @@ class TaskCommentFilter(django_filters.FilterSet):
     list=extend_schema(summary="Comments (`?task=` for one task's)"),
     create=extend_schema(summary="Comment on a task", responses={201: serializers.TaskCommentSerializer}),
 )
-class TaskCommentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, RetailViewSet):
+class TaskCommentViewSet(RetailViewSet, mixins.ListModelMixin, mixins.RetrieveModelMixin, CreateModelMixin):
     """001 §5.3. Anyone may comment on a task they can see; comments are not edited or deleted."""
 
     model = TaskComment
     selector = selectors.task_comment_list
+    create_service = services.task_comment_create
+    actor_is_membership = True
     serializer_class = serializers.TaskCommentSerializer
     filter_backends = [django_filters.rest_framework.DjangoFilterBackend]
     filterset_class = TaskCommentFilter
-
-    # Not the kernel's create: the service takes the acting membership (not the user) and the
-    # comment's `text` under the document's name `comment`; no change-log row today.
-    def create(self, request, *args, **kwargs):
-        payload = self.get_serializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        comment = services.task_comment_create(
-            task=payload.validated_data["task"], actor=request.membership, text=payload.validated_data["text"]
-        )
-        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
 
 
 class TaskTemplateFilter(django_filters.FilterSet):
@@ -268,7 +250,11 @@ class TaskTemplateViewSet(RetailModelViewSet):
         template = self.get_object()
         payload = serializers.TaskFromTemplateSerializer(data=request.data, context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        task = services.task_create_from_template(template=template, actor=request.membership, **payload.validated_data)
+        with self.recorded(template, "create_task") as log:
+            task = services.task_create_from_template(
+                template=template, actor=request.membership, **payload.validated_data
+            )
+            log["task"] = [None, task.pk]
         fresh = selectors.task_with_history(selectors.task_visible(membership=request.membership)).get(pk=task.pk)
         data = serializers.TaskDetailSerializer(fresh, context=self.get_serializer_context()).data
         return success(data, message=_("Task created from the template."), status=status.HTTP_201_CREATED)
