@@ -164,7 +164,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SAVDO_SQLITE_TEST_NAME") or None
+    # In memory unless named (":memory:" said outright: pytest-django recognizes Django's SQLite engine
+    # by its name only, and would make a file name of the database's path for each xdist worker).
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("SAVDO_SQLITE_TEST_NAME") or ":memory:"
     # Django's, writing each transaction's data versions with its COMMIT (savdo/core/versions.py)
     DATABASES["default"]["ENGINE"] = "savdo.core.sqlite"
 else:
