@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from savdo.support import selectors, services
 from savdo.tenancy.models import Role
 from tests.customers.factories import CustomerFactory
+from tests.sqlcount import work
 from tests.support.factories import contract_of, make_ticket, staff
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -165,11 +166,10 @@ def test_cached_statistics_follow_every_write_the_clock_the_store_and_the_filter
         queryset = selectors.ticket_list(tenant=store) if queryset is None else queryset
         return selectors.ticket_statistics(queryset, now=at_moment, tenant_id=store.pk)
 
-    stats(NOW - 5 * H)  # the first reader creates the store's version,
-    first = stats(NOW - 5 * H)  # the next one stores the decided part under it
+    first = stats(NOW - 5 * H)  # stores the decided part under the store's version
     with CaptureQueriesContext(connection) as queries:
         assert stats(NOW - 5 * H) == first
-    assert len(queries) == 1  # the open tickets' counts only
+    assert len(work(queries.captured_queries)) == 1  # the open tickets' counts only (and the version)
     assert first["service_level"]["first_response"] == {"met": 0, "breached": 0, "met_percent": None}
     # The clock alone: the first response is now late, with no write in between.
     assert stats(NOW)["service_level"]["first_response"] == {"met": 0, "breached": 1, "met_percent": 0.0}
