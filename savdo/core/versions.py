@@ -17,8 +17,9 @@ then: wherever the answers themselves live (Redis, a process's memory), and whet
 away, flushed or restored, an answer is only ever found under the versions the database holds now.
 A write outside a transaction writes its versions at once, in the next statement.
 
-The keys are locked in one order, last in the transaction, so two writers of one tenant wait for each
-other only for the other's COMMIT and can never deadlock on them. In tests, whose wrapping
+The keys are locked in one order, last in the transaction (after the foreign-key checks PostgreSQL
+would otherwise run at the COMMIT, which lock the rows they find), so two writers of one tenant wait
+for each other only for the other's COMMIT and can never deadlock on them. In tests, whose wrapping
 transaction never commits, a write's versions are written when the test's own outermost atomic block
 (a request's transaction) ends, or at once outside one.
 
@@ -111,11 +112,21 @@ def bump(keys: Iterable[str], using: str = DEFAULT_DB_ALIAS) -> None:
     pending |= keys
 
 
+# Django's foreign keys on PostgreSQL are checked at the COMMIT (DEFERRABLE INITIALLY DEFERRED), and
+# each check locks the row it finds (FOR KEY SHARE). Checked after the versions were written, they
+# could wait for a row another writer locked while that writer waits for a version row: a deadlock.
+# So they are checked first, and the version rows are truly the last rows a transaction locks.
+CHECK_CONSTRAINTS_NOW = prepared("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def flush(connection) -> None:
     """Write the versions the ending transaction collected (`VersionedCommits`)."""
     pending = getattr(connection, "savdo_versions_pending", None)
     if pending:
         connection.savdo_versions_pending = None
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(CHECK_CONSTRAINTS_NOW)
         _write(connection, pending)
 
 
