@@ -780,7 +780,10 @@ def _refund_session(actor: Membership, sale: Sale) -> CashSession | None:
     own = open_shift_of(actor=actor)
     if own is not None:
         return own
-    return sale.session if sale.session.status == ShiftStatus.OPEN else None
+    # The sale's shift, read under its lock: a close running at the same moment either counts this
+    # refund's cash (it waits for this transaction) or has closed the shift (the refund is on none).
+    shift = session_for_update(tenant_id=sale.tenant_id, session_id=sale.session_id)
+    return shift if shift is not None and shift.status == ShiftStatus.OPEN else None
 
 
 def _resolve_refund_lines(
